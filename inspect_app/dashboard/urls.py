@@ -1,0 +1,9 @@
+from django.urls import path
+
+from inspect_app.dashboard import views
+
+urlpatterns = [
+    path("inspections/", views.InspectionListView.as_view(), name="inspection-list"),
+    path("inspections/<slug:slug>/", views.inspection_detail, name="inspection-detail"),
+    path("forces/<slug:slug>/", views.force_detail, name="force-detail"),
+]

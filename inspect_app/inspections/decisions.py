@@ -1,0 +1,111 @@
+"""The inspector's decisions and the rules that keep them consistent.
+
+One definition serves the review form, the batch import, model validation and
+the database's check constraints, so the four can never disagree about what
+counts as a contradiction.
+
+Each decision is yes (True), no (False) or not decided (None).
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+
+
+class RecordType(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    OTHER_SYSTEM = "other_system", "Other system"
+    NO_CRIME = "no_crime", "No-crime"
+    OOCD = "oocd", "Out-of-court disposal"
+
+
+@dataclass(frozen=True)
+class Decision:
+    field: str
+    question: str
+    #: The earlier decision that must be "yes" before this one can be answered.
+    requires: str | None = None
+
+
+CRIME_RECORDING = (
+    Decision("should_record", "Should a crime have been recorded?"),
+    Decision("was_recorded", "Was the crime recorded?", requires="should_record"),
+    Decision("correctly_classified", "Was it correctly classified?", requires="was_recorded"),
+    Decision("on_time", "Was it recorded within the time limit?", requires="was_recorded"),
+)
+NO_CRIME = (
+    Decision("cancellation_correct", "Was the cancellation (no-crime) correct?"),
+    Decision("victim_informed", "Was the victim told of the decision?"),
+)
+DISPOSAL = (Decision("disposal_appropriate", "Was the out-of-court disposal appropriate?"),)
+
+DECISIONS_BY_RECORD_TYPE = {
+    RecordType.INCIDENT: CRIME_RECORDING,
+    RecordType.OTHER_SYSTEM: CRIME_RECORDING,
+    RecordType.NO_CRIME: NO_CRIME,
+    RecordType.OOCD: DISPOSAL,
+}
+ALL_DECISIONS = CRIME_RECORDING + NO_CRIME + DISPOSAL
+DECISION_FIELDS = tuple(decision.field for decision in ALL_DECISIONS)
+QUESTIONS = {decision.field: decision.question for decision in ALL_DECISIONS}
+
+#: Record types whose cases must name an offence group.
+NEEDS_OFFENCE_GROUP = (RecordType.NO_CRIME, RecordType.OOCD)
+
+
+def contradictions(record_type, answers):
+    """Every contradiction in ``answers`` (field → True/False/None) as (field, message).
+
+    An empty list means the answers can stand together.
+    """
+    applicable = {d.field for d in DECISIONS_BY_RECORD_TYPE.get(record_type, ())}
+    label = RecordType(record_type).label.lower() if record_type in RecordType.values else None
+    article = "an" if label and label[0] in "aeiou" else "a"
+    problems = []
+    for decision in ALL_DECISIONS:
+        value = answers.get(decision.field)
+        if value is None:
+            continue
+        if decision.field not in applicable:
+            problems.append(
+                (
+                    decision.field,
+                    f"does not apply to {article} {label} record"
+                    if label
+                    else "does not apply to a record of unknown type",
+                )
+            )
+        elif decision.requires and answers.get(decision.requires) is not True:
+            earlier = decision.requires.replace("_", " ")
+            problems.append((decision.field, f"can only be answered when '{earlier}' is yes"))
+    return problems
+
+
+def check_constraints(record_type_field="record_type"):
+    """The same rules as database check constraints, for the review table."""
+    constraints = []
+    for record_types, decisions, name in (
+        ((RecordType.INCIDENT, RecordType.OTHER_SYSTEM), CRIME_RECORDING, "crime_recording"),
+        ((RecordType.NO_CRIME,), NO_CRIME, "no_crime"),
+        ((RecordType.OOCD,), DISPOSAL, "disposal"),
+    ):
+        undecided = Q(**{f"{d.field}__isnull": True for d in decisions})
+        constraints.append(
+            models.CheckConstraint(
+                condition=Q(**{f"{record_type_field}__in": record_types}) | undecided,
+                name=f"review_{name}_decisions_only_for_their_record_type",
+            )
+        )
+    for decision in ALL_DECISIONS:
+        if decision.requires:
+            constraints.append(
+                models.CheckConstraint(
+                    # "IS NOT NULL AND = true": a bare "= true" is NULL for an
+                    # undecided earlier answer, and a CHECK lets NULL through.
+                    condition=Q(**{f"{decision.field}__isnull": True})
+                    | Q(**{f"{decision.requires}__isnull": False, decision.requires: True}),
+                    name=f"review_{decision.field}_needs_{decision.requires}_yes",
+                )
+            )
+    return constraints

@@ -1,0 +1,34 @@
+import os
+
+from django.core.management.base import BaseCommand
+
+from inspect_app.accounts.models import User
+from inspect_app.inspections.demo import PROGRAMME_SLUG, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load reference data, demo users and the 2014 demonstration programme. Demo passwords "
+        "come from DEMO_PASSWORD, or are generated anew and printed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset", action="store_true", help="delete and rebuild the demonstration programme"
+        )
+
+    def handle(self, reset, **options):
+        result = load_demo(password=os.environ.get("DEMO_PASSWORD") or None, reset=reset)
+        state = "loaded" if result.created else "already present"
+        self.stdout.write(
+            f"demo programme {PROGRAMME_SLUG} {state}: {result.inspections} inspections, "
+            f"{result.cases} sampled records, {result.reviews} reviews"
+        )
+        self.stdout.write("demo log-ins (username / password / role):")
+        users = User.objects.filter(username__in=result.passwords).select_related("force")
+        for user in sorted(users, key=lambda u: list(result.passwords).index(u.username)):
+            force = f", {user.force}" if user.force else ""
+            self.stdout.write(
+                f"  {user.username:<13} {result.passwords[user.username]:<18} "
+                f"{user.get_role_display()}{force}"
+            )

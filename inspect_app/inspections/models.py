@@ -1,0 +1,319 @@
+"""Programmes, inspections, the records sampled for them and the inspectors' reviews."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from inspect_app.accounts.access import ScopedQuerySet
+from inspect_app.inspections import decisions
+from inspect_app.inspections.decisions import RecordType
+
+
+class InspectionStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    FIELDWORK = "fieldwork", "Fieldwork"
+    REVIEW = "review", "Review"
+    SIGNED_OFF = "signed_off", "Signed off"
+    PUBLISHED = "published", "Published"
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be processed"
+    PROCESSING = "processing", "Processing"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Failed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ReviewKind(models.TextChoices):
+    FIRST = "first", "First review"
+    SECOND = "second", "Second (blind) review"
+    ADJUDICATED = "adjudicated", "Adjudicated"
+
+
+class Programme(models.Model):
+    """A national inspection round, e.g. the 2014 crime-recording inspection of all 43 forces."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    access_level = "figures"
+    force_path = "inspections__force"
+
+    class Meta:
+        ordering = ["-year", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Inspection(models.Model):
+    """One force inspected within a programme.
+
+    It carries the audit period the records were drawn from, the fieldwork
+    dates, its status and the inspectors assigned to review its cases.
+    """
+
+    Status = InspectionStatus
+
+    slug = models.SlugField(max_length=80, unique=True)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="inspections")
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="inspections")
+    audit_period_start = models.DateField(null=True, blank=True)
+    audit_period_end = models.DateField(null=True, blank=True)
+    fieldwork_start = models.DateField(null=True, blank=True)
+    fieldwork_end = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=InspectionStatus.choices, default=InspectionStatus.PLANNED
+    )
+    recording_time_limit_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="Hours allowed to record a crime: 72 under the 2014 rules, 24 later.",
+    )
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_inspections"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    access_level = "figures"
+    force_path = "force"
+
+    class Meta:
+        ordering = ["programme", "force__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "force"],
+                name="one_inspection_per_force_per_programme",
+                violation_error_message="This force already has an inspection in this programme.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=InspectionStatus.values), name="inspection_status_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(recording_time_limit_hours__gt=0),
+                name="inspection_time_limit_is_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(audit_period_start__isnull=True)
+                | Q(audit_period_end__isnull=True)
+                | Q(audit_period_end__gte=F("audit_period_start")),
+                name="inspection_audit_period_ends_after_it_starts",
+                violation_error_message="The audit period ends before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(fieldwork_start__isnull=True)
+                | Q(fieldwork_end__isnull=True)
+                | Q(fieldwork_end__gte=F("fieldwork_start")),
+                name="inspection_fieldwork_ends_after_it_starts",
+                violation_error_message="The fieldwork ends before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.force} — {self.programme}"
+
+    def get_absolute_url(self):
+        return reverse("inspection-detail", kwargs={"slug": self.slug})
+
+
+class SampleBatch(models.Model):
+    """One uploaded file of records sampled from a force's systems for an inspection."""
+
+    Status = BatchStatus
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="batches")
+    original_filename = models.CharField(max_length=255)
+    content_sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=20, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    row_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    access_level = "casework"
+    force_path = "inspection__force"
+    inspection_path = "inspection"
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name_plural = "sample batches"
+        constraints = [
+            # The same file twice is a mistake, unless the first attempt failed
+            # or was withdrawn.
+            models.UniqueConstraint(
+                fields=["inspection", "content_sha256"],
+                condition=~Q(status__in=["failed", "withdrawn"]),
+                name="one_live_batch_per_file_per_inspection",
+                violation_error_message="This file has already been uploaded to this inspection.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BatchStatus.values), name="batch_status_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="withdrawn", withdrawn_at__isnull=False)
+                | (~Q(status="withdrawn") & Q(withdrawn_at__isnull=True)),
+                name="batch_withdrawal_is_dated",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_filename} ({self.get_status_display()})"
+
+
+class SampledCase(models.Model):
+    """One record drawn from a force system for the audit: an incident, a report on another
+    system, a no-crime decision or an out-of-court disposal.
+
+    The summary is the record's narrative. It may describe victims of serious
+    crime, so it is casework: never shown to commissioners.
+    """
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="cases")
+    batch = models.ForeignKey(
+        SampleBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="cases"
+    )
+    reference = models.CharField(max_length=64, help_text="The force's own record reference.")
+    record_type = models.CharField(max_length=20, choices=RecordType.choices)
+    reported_at = models.DateTimeField()
+    offence_group = models.ForeignKey(
+        "forces.OffenceGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    summary = models.TextField(max_length=10_000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    access_level = "casework"
+    force_path = "inspection__force"
+    inspection_path = "inspection"
+
+    class Meta:
+        ordering = ["inspection", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "reference"],
+                name="case_reference_unique_within_inspection",
+                violation_error_message="This reference is already in the inspection.",
+            ),
+            models.CheckConstraint(
+                condition=Q(record_type__in=RecordType.values), name="case_record_type_is_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(record_type__in=decisions.NEEDS_OFFENCE_GROUP)
+                | Q(offence_group__isnull=False),
+                name="case_offence_group_given_for_no_crime_and_oocd",
+                violation_error_message="No-crime and out-of-court disposal records need an "
+                "offence group.",
+            ),
+            models.CheckConstraint(condition=~Q(reference=""), name="case_reference_is_not_empty"),
+        ]
+        indexes = [models.Index(fields=["inspection", "record_type"])]
+
+    def __str__(self):
+        return self.reference
+
+
+class CaseReview(models.Model):
+    """An inspector's decisions on one sampled case, with their notes.
+
+    A case has a first review; a share of cases also gets a blind second
+    review, and where the two disagree a lead inspector records an adjudicated
+    review. The figures count the adjudicated review where there is one, and
+    the first review otherwise.
+    """
+
+    Kind = ReviewKind
+
+    case = models.ForeignKey(SampledCase, on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(max_length=20, choices=ReviewKind.choices, default=ReviewKind.FIRST)
+    # A copy of the case's record type: it lets the database itself refuse a
+    # decision that does not apply to the record (a check constraint cannot
+    # look across tables). save() and full_clean() keep it equal to the case's.
+    record_type = models.CharField(max_length=20, choices=RecordType.choices, editable=False)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    should_record = models.BooleanField(null=True, blank=True)
+    was_recorded = models.BooleanField(null=True, blank=True)
+    correctly_classified = models.BooleanField(null=True, blank=True)
+    on_time = models.BooleanField(null=True, blank=True)
+    cancellation_correct = models.BooleanField(null=True, blank=True)
+    victim_informed = models.BooleanField(null=True, blank=True)
+    disposal_appropriate = models.BooleanField(null=True, blank=True)
+    corrected_offence_group = models.ForeignKey(
+        "forces.OffenceGroup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The offence group the inspector found, where the record's was wrong.",
+    )
+    notes = models.TextField(blank=True)
+    # Raised on every save: a save that names an older version is refused
+    # rather than overwriting someone else's work.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    access_level = "casework"
+    force_path = "case__inspection__force"
+    inspection_path = "case__inspection"
+
+    class Meta:
+        ordering = ["case", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], name="one_review_of_each_kind_per_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReviewKind.values), name="review_kind_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(record_type__in=RecordType.values), name="review_record_type_is_known"
+            ),
+            *decisions.check_constraints(),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.case}"
+
+    def save(self, *args, **kwargs):
+        self.sync_record_type()
+        super().save(*args, **kwargs)
+
+    def answers(self):
+        return {field: getattr(self, field) for field in decisions.DECISION_FIELDS}
+
+    def sync_record_type(self):
+        if self.case_id is not None:
+            self.record_type = self.case.record_type
+
+    def clean_fields(self, exclude=None):
+        self.sync_record_type()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
+        self.sync_record_type()
+        problems = decisions.contradictions(self.record_type, self.answers())
+        if problems:
+            raise ValidationError(
+                {field: message[0].upper() + message[1:] + "." for field, message in problems}
+            )

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from inspect_app.dashboard import views as dashboard_views
+
+admin.site.site_header = "Crime-recording inspections: administration"
+
+urlpatterns = [
+    path("", dashboard_views.home, name="home"),
+    path("healthz", dashboard_views.health, name="health"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("inspect_app.dashboard.urls")),
+]

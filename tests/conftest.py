@@ -1,0 +1,238 @@
+"""Shared fixtures: a user of every role, two forces' inspections, and a real Celery worker.
+
+Force A is Essex, force B Hertfordshire. The inspector is assigned to force
+A's inspection only; the unassigned inspector to none; the commissioner
+oversees force A.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from inspect_app.accounts.roles import Role
+from tests.factories import (
+    PASSWORD,
+    CaseReviewFactory,
+    InspectionFactory,
+    ProgrammeFactory,
+    SampledCaseFactory,
+    UserFactory,
+    force,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def services_available():
+    """Whether the suite is pointed at PostgreSQL and Redis (what the integration tests need)."""
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and bool(
+        settings.REDIS_URL
+    )
+
+
+def pytest_configure(config):
+    # Hashing passwords properly is slow by design; tests only need it to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if ON_CI and not services_available():
+        raise pytest.UsageError(
+            "CI=true but DATABASE_URL (PostgreSQL) and REDIS_URL are not both set: "
+            "CI must run against the real services"
+        )
+
+
+def pytest_collection_modifyitems(config, items):
+    if services_available():
+        return
+    skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL; CI runs it")
+    for item in items:
+        if "integration" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_process(request):
+    """Outside integration tests, tasks run in the test's own process (no worker needed)."""
+    from inspect_app.celery import app
+
+    if "integration" in request.keywords:
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+# --- forces, inspections and people -------------------------------------------------------
+
+
+@pytest.fixture
+def force_a(db):
+    return force("E23000028")  # Essex
+
+
+@pytest.fixture
+def force_b(db):
+    return force("E23000027")  # Hertfordshire
+
+
+@pytest.fixture
+def programme(db):
+    return ProgrammeFactory(slug="test-programme")
+
+
+@pytest.fixture
+def inspection_a(programme, force_a):
+    return InspectionFactory(programme=programme, force=force_a, slug="essex-test")
+
+
+@pytest.fixture
+def inspection_b(programme, force_b):
+    return InspectionFactory(programme=programme, force=force_b, slug="hertfordshire-test")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="alice-admin", role=Role.ADMIN)
+
+
+@pytest.fixture
+def lead_user(db):
+    return UserFactory(username="lee-lead", role=Role.LEAD_INSPECTOR)
+
+
+@pytest.fixture
+def inspector_user(inspection_a):
+    user = UserFactory(username="isla-inspector", role=Role.INSPECTOR)
+    inspection_a.inspectors.add(user)
+    return user
+
+
+@pytest.fixture
+def unassigned_inspector(db):
+    return UserFactory(username="uma-unassigned", role=Role.INSPECTOR)
+
+
+@pytest.fixture
+def commissioner_a(force_a):
+    return UserFactory(username="cara-commissioner", role=Role.COMMISSIONER, force=force_a)
+
+
+@pytest.fixture
+def case_a(inspection_a):
+    return SampledCaseFactory(
+        inspection=inspection_a, reference="ESX-1", summary="Essex narrative: sensitive"
+    )
+
+
+@pytest.fixture
+def case_b(inspection_b):
+    return SampledCaseFactory(
+        inspection=inspection_b, reference="HRT-1", summary="Hertfordshire narrative: sensitive"
+    )
+
+
+@pytest.fixture
+def review_a(case_a, inspector_user):
+    return CaseReviewFactory(
+        case=case_a, reviewer=inspector_user, should_record=True, was_recorded=True
+    )
+
+
+@pytest.fixture
+def review_b(case_b, lead_user):
+    return CaseReviewFactory(
+        case=case_b, reviewer=lead_user, should_record=True, was_recorded=False
+    )
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+# --- a real Celery worker -------------------------------------------------------------------
+
+
+def postgres_url(database):
+    """A DATABASE_URL for the database Django is connected to now (the test database)."""
+    credentials = quote(database["USER"] or "", safe="")
+    if database.get("PASSWORD"):
+        credentials += ":" + quote(database["PASSWORD"], safe="")
+    host = database["HOST"] or "127.0.0.1"
+    return f"postgres://{credentials}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real worker process over Redis, on the test database, with a queue of its own.
+
+    Needs PostgreSQL (the worker is another process and must share the data)
+    and Redis; tests using it are marked ``integration``.
+    """
+    from inspect_app.celery import app
+
+    database = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    node = f"{queue}@localhost"
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=postgres_url(database),
+        REDIS_URL=settings.REDIS_URL,
+        CELERY_QUEUE=queue,
+        SECRET_KEY=settings.SECRET_KEY,
+        DEBUG="true",
+        INSPECT_ENV_FILE="",
+    )
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "inspect_app",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--queues",
+                queue,
+                "--hostname",
+                node,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[node], timeout=1.0):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()}")
+        process.queue = queue
+        process.log_path = log_path
+        yield process
+    finally:
+        app.conf.task_default_queue = previous_queue
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
