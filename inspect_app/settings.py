@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "inspect_app.accounts",
     "inspect_app.inspections",
     "inspect_app.compliance",
+    "inspect_app.uploads",
     "inspect_app.dashboard",
 ]
 

@@ -6,9 +6,11 @@ person sees: one line and a non-zero exit, never a traceback.
 
 import io
 import sys
+from unittest.mock import patch
 
 import pytest
 from django.core.management import ManagementUtility, call_command
+from django.core.management import base as management_base
 
 from inspect_app.accounts.models import User
 from inspect_app.accounts.roles import Role
@@ -18,13 +20,16 @@ pytestmark = pytest.mark.django_db
 GOOD_PASSWORD = "a-long-enough-passphrase"
 
 
-def run(*argv, stdin="", monkeypatch=None):
+def run(*argv, stdin=""):
     """Run `manage.py ARGV` in-process; return (exit status, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
     old = sys.stdout, sys.stderr, sys.stdin
     sys.stdout, sys.stderr, sys.stdin = out, err, io.StringIO(stdin)
     try:
-        ManagementUtility(["manage.py", *argv]).execute()
+        # A command closes every connection when it ends, which would close
+        # the test's own transaction: keep it open.
+        with patch.object(management_base.connections, "close_all"):
+            ManagementUtility(["manage.py", *argv]).execute()
         status = 0
     except SystemExit as exit_:
         status = exit_.code or 0
