@@ -17,4 +17,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("inspect_app.dashboard.urls")),
+    path("", include("inspect_app.uploads.urls")),
 ]

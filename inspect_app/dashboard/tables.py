@@ -8,7 +8,10 @@ class InspectionTable(tables.Table):
     region = tables.Column(accessor="force__region__name", verbose_name="Region")
     programme = tables.Column()
     status = tables.Column()
-    case_count = tables.Column(verbose_name="Sampled records", attrs={"td": {"class": "numeric"}})
+    case_count = tables.Column(
+        verbose_name="Sampled records",
+        attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}},
+    )
     slug = tables.Column(verbose_name="Inspection", linkify=True)
 
     class Meta:
