@@ -17,7 +17,13 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > $@
 	@echo "wrote .env (DEBUG on, a new SECRET_KEY)"
 
-setup: $(VENV)/.installed .env
+# Front-end test tools (axe-core) from the npm registry, when npm is there.
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
+setup: $(VENV)/.installed .env $(if $(wildcard package.json),node_modules/.installed)
 
 run: setup
 	$(PY) manage.py migrate --noinput

@@ -12,6 +12,7 @@ file, or none.
 import os
 from pathlib import Path
 
+import plotly
 from django.core.exceptions import ImproperlyConfigured
 
 from inspect_app.environment import (
@@ -121,7 +122,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # plotly.js straight from the installed plotly package: served by the
+    # project itself (never a CDN: users' networks are closed), never committed.
+    ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
