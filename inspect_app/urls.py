@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("inspect_app.dashboard.urls")),
     path("", include("inspect_app.uploads.urls")),
+    path("", include("inspect_app.inspections.urls")),
 ]

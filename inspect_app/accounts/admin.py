@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from inspect_app.accounts.models import User
+from inspect_app.accounts.models import AuditEvent, User
 
 
 @admin.register(User)
@@ -22,3 +22,22 @@ class InspectorateUserAdmin(UserAdmin):
             },
         ),
     )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is only ever added to."""
+
+    list_display = ("occurred_at", "actor_username", "action", "target", "ip_address")
+    list_filter = ("action",)
+    search_fields = ("actor_username", "target")
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

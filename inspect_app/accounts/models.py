@@ -58,3 +58,50 @@ class User(AbstractUser):
     @property
     def sees_all_cases(self):
         return self.role in (Role.ADMIN, Role.LEAD_INSPECTOR)
+
+
+class AuditAction(models.TextChoices):
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    SIGN_OUT = "sign_out", "Signed out"
+    UPLOAD = "upload", "Uploaded a batch"
+    WITHDRAWAL = "withdrawal", "Withdrew a batch"
+    SIGN_OFF = "sign_off", "Signed off an inspection"
+    REOPEN = "reopen", "Reopened an inspection"
+    ROLE_CHANGE = "role_change", "Changed a role"
+
+
+class AuditEvent(models.Model):
+    """Something done that the inspectorate must be able to account for later.
+
+    Sign-ins and failed attempts, uploads and withdrawals of sample batches,
+    sign-offs and reopenings of inspections, and changes to a person's role.
+    Rows are only ever added: nothing in the application edits or deletes them.
+    """
+
+    Action = AuditAction
+
+    action = models.CharField(max_length=30, choices=AuditAction.choices)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as typed, so a failed sign-in or a since-deleted user is still named.
+    actor_username = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    target = models.CharField(max_length=255, blank=True, help_text="What it was done to.")
+    details = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuditAction.values),
+                name="audit_event_action_is_known",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.target}"
+        )
