@@ -196,6 +196,8 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 # Figures: an interval wider than this half-width (a fraction) is "not
 # statistically reliable".
 RELIABILITY_THRESHOLD = env_float("RELIABILITY_THRESHOLD", 0.05, low=0, high=1)
+# A burst of review saves waits this long, then causes one recompute.
+FIGURES_RECOMPUTE_DELAY_SECONDS = env_int("FIGURES_RECOMPUTE_DELAY_SECONDS", 2, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,225 @@
+"""Load: 50 concurrent clients for 60 seconds against the dashboard and review pages.
+
+Serves the app with gunicorn (production settings, DEBUG off) on a loopback
+port, on PostgreSQL (database ``inspect_bench_load``, rebuilt with the demo
+programme and its stored figures), signs in once as the demo admin, then
+runs 50 client threads that each request the pages in turn until 60 seconds
+have passed or 200,000 requests have been made. Prints
+
+    load_errors: ratio E (target 0)
+    load_p99_ms: ratio R (target 1)
+
+where E is the share of requests that failed (an exception or a status of 400
+or more) and R is the 99th-percentile latency over one second.
+
+LOAD_CLIENTS, LOAD_SECONDS and LOAD_MAX_REQUESTS change the bounds; the
+server comes from DATABASE_URL when it is a PostgreSQL URL.
+"""
+
+import http.client
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+from bench.recompute import server_url, with_database
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE = "inspect_bench_load"
+CLIENTS = int(os.environ.get("LOAD_CLIENTS", "50"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
+MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "200000"))
+PASSWORD = "load-test-passphrase"
+
+#: Dashboard and review pages of the demo programme, as an admin sees them.
+PAGES = [
+    "/inspections/",
+    "/inspections/essex-2014/",
+    "/inspections/hertfordshire-2014/",
+    "/forces/essex/",
+    "/forces/cheshire/",
+]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def app_environment():
+    import psycopg2
+
+    server = server_url()
+    parts = urllib.parse.urlsplit(server)
+    maintenance = psycopg2.connect(
+        dbname="postgres",
+        user=parts.username,
+        password=parts.password,
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+    )
+    maintenance.autocommit = True
+    with maintenance.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{DATABASE}"')
+    maintenance.close()
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_QUEUE"}}
+    env.update(
+        INSPECT_ENV_FILE="",
+        DATABASE_URL=with_database(server, DATABASE),
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        DEMO_PASSWORD=PASSWORD,
+        # The load signs in once; throttling is not what is measured.
+        AXES_FAILURE_LIMIT="1000",
+    )
+    return env
+
+
+def manage(env, *argv):
+    subprocess.run(
+        [sys.executable, "manage.py", *argv],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def sign_in(port):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/accounts/login/")
+    response = connection.getresponse()
+    body = response.read().decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": "admin", "password": PASSWORD}
+    )
+    connection.request(
+        "POST",
+        "/accounts/login/",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf_cookie}",
+            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    cookies = response.getheader("Set-Cookie") or ""
+    session = re.search(r"sessionid=([^;]+)", cookies)
+    if response.status != 302 or session is None:
+        raise RuntimeError(f"could not sign in: HTTP {response.status}")
+    connection.close()
+    return f"sessionid={session.group(1)}; csrftoken={csrf_cookie}"
+
+
+def run_clients(port, cookie):
+    latencies, errors = [], []
+    lock = threading.Lock()
+    deadline = time.monotonic() + SECONDS
+    budget = iter(range(MAX_REQUESTS))
+
+    def client(offset):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        step = offset
+        while time.monotonic() < deadline:
+            with lock:
+                if next(budget, None) is None:
+                    break
+            path = PAGES[step % len(PAGES)]
+            step += 1
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers={"Cookie": cookie})
+                response = connection.getresponse()
+                response.read()
+                failed = response.status >= 400
+            except (OSError, http.client.HTTPException) as error:
+                failed = True
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                path = f"{path} ({error.__class__.__name__})"
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                if failed:
+                    errors.append(path)
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
+def main():
+    env = app_environment()
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo")
+    manage(env, "recompute_figures", "--all")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "inspect_app.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--backlog",
+            "256",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        cookie = sign_in(port)
+        latencies, errors = run_clients(port, cookie)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+    total = len(latencies)
+    p99 = latencies[int(0.99 * (total - 1))] if total else float("nan")
+    print(
+        f"load: {total} requests from {CLIENTS} clients in {SECONDS:.0f} s "
+        f"({total / SECONDS:.0f}/s), {len(errors)} errors, p99 {p99 * 1000:.0f} ms"
+    )
+    if errors:
+        print("  first errors: " + ", ".join(errors[:5]))
+    print(f"load_errors: ratio {len(errors) / max(total, 1):.4f} (target 0)")
+    print(f"load_p99_ms: ratio {p99:.3f} (target 1)")
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
