@@ -235,12 +235,18 @@ def test_load_demo_spreads_cases_over_record_types_and_offence_groups(demo):
     }
     assert essex.exclude(offence_group=None).values("offence_group").distinct().count() >= 8
     assert essex.filter(offence_group__code="RAPE").exists()
-    # Every case has exactly its first review, by an inspector assigned to it.
-    assert CaseReview.objects.filter(case__in=essex).count() == essex.count()
+    # Every case has its first review; a tenth also a blind second review by
+    # the other inspector on the inspection.
+    first = CaseReview.objects.filter(case__in=essex, kind="first")
+    second = CaseReview.objects.filter(case__in=essex, kind="second")
+    assert first.count() == essex.count()
+    assert 0.05 * essex.count() < second.count() < 0.15 * essex.count()
     inspection = Inspection.objects.get(slug="essex-2014")
-    assert set(inspection.inspectors.all()) == {
-        review.reviewer for review in CaseReview.objects.filter(case__in=essex)
-    }
+    first_reviewers = {review.reviewer for review in first}
+    second_reviewers = {review.reviewer for review in second}
+    assert len(first_reviewers) == len(second_reviewers) == 1
+    assert first_reviewers != second_reviewers
+    assert set(inspection.inspectors.all()) == first_reviewers | second_reviewers
 
 
 def test_load_demo_prints_the_demo_log_ins(demo):

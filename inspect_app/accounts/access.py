@@ -38,21 +38,15 @@ class ScopedQuerySet(models.QuerySet):
         level = getattr(model, "access_level", None)
         if level not in LEVELS:
             raise TypeError(f"{model.__name__} declares no access_level")
+        if level == "casework":
+            return restrict_casework(self, user, model.inspection_path)
 
-        if user is None or not user.is_authenticated or not user.is_active:
+        if not _is_active(user):
             return self.none()
         role = getattr(user, "role", None)
-        if role in ALL_SEEING:
-            return self
-        if role == Role.INSPECTOR:
-            if level == "casework":
-                # Equality on one user through the assignment table matches at
-                # most one row per object, so no distinct() is needed.
-                return self.filter(**{_join(model.inspection_path, "inspectors"): user.pk})
+        if role in ALL_SEEING or role == Role.INSPECTOR:
             return self
         if role == Role.COMMISSIONER and user.force_id is not None:
-            if level == "casework":
-                return self.none()
             if model.force_path is None:  # not tied to a force: harmless reference data
                 return self
             # Every path ends at one force, and a force appears at most once on
@@ -60,6 +54,31 @@ class ScopedQuerySet(models.QuerySet):
             # so the filter never repeats a row.
             return self.filter(**{model.force_path: user.force_id})
         return self.none()
+
+
+def restrict_casework(queryset, user, inspection_path):
+    """Casework (cases, narratives, reviews, batches): leads and admins everywhere,
+    inspectors on the inspections they are assigned to, nobody else."""
+    if not _is_active(user):
+        return queryset.none()
+    role = getattr(user, "role", None)
+    if role in ALL_SEEING:
+        return queryset
+    if role == Role.INSPECTOR:
+        # Equality on one user through the assignment table matches at most one
+        # row per object, so no distinct() is needed.
+        return queryset.filter(**{_join(inspection_path, "inspectors"): user.pk})
+    return queryset.none()
+
+
+def may_do_casework(user, inspection):
+    """Whether ``user`` may see and work on this inspection's casework, cases or not yet."""
+    own = type(inspection).objects.filter(pk=inspection.pk)
+    return restrict_casework(own, user, inspection_path="").exists()
+
+
+def _is_active(user):
+    return user is not None and user.is_authenticated and user.is_active
 
 
 def _join(*parts):

@@ -109,3 +109,51 @@ def check_constraints(record_type_field="record_type"):
                 )
             )
     return constraints
+
+
+def questions_to_answer(record_type, answers):
+    """The decisions the inspector must answer, given the answers so far.
+
+    A decision is asked when it applies to the record type and the earlier
+    decision it depends on (if any) was answered yes.
+    """
+    return [
+        decision
+        for decision in DECISIONS_BY_RECORD_TYPE.get(record_type, ())
+        if decision.requires is None or answers.get(decision.requires) is True
+    ]
+
+
+def unanswered(record_type, answers):
+    """The fields still to be answered before the review is complete, in the tree's order."""
+    return [
+        decision.field
+        for decision in questions_to_answer(record_type, answers)
+        if answers.get(decision.field) is None
+    ]
+
+
+def complete_q(prefix=""):
+    """A query condition for "this review answers every question it has to".
+
+    The same rule as :func:`unanswered`, written for the database so progress
+    can be counted in one query. ``prefix`` reaches the review through a
+    relation, e.g. ``"reviews__"`` from a case.
+    """
+    by_type = Q()
+    for record_types, group in (
+        ((RecordType.INCIDENT, RecordType.OTHER_SYSTEM), CRIME_RECORDING),
+        ((RecordType.NO_CRIME,), NO_CRIME),
+        ((RecordType.OOCD,), DISPOSAL),
+    ):
+        condition = Q(**{f"{prefix}record_type__in": record_types})
+        for decision in group:
+            answered = Q(**{f"{prefix}{decision.field}__isnull": False})
+            if decision.requires:
+                # Not asked unless the earlier decision is yes.
+                answered |= Q(**{f"{prefix}{decision.requires}__isnull": True}) | Q(
+                    **{f"{prefix}{decision.requires}": False}
+                )
+            condition &= answered
+        by_type |= condition
+    return by_type

@@ -7,12 +7,20 @@ synthetic and drawn from a fixed seed, so every load is identical: the records
 that should not have been recorded, record types, offence groups, dates,
 classification and timeliness of recorded crimes, victims told of no-crime
 decisions, out-of-court disposals, and the narrative summaries.
+
+With ``double_reviews``, each force's two inspectors share its cases: one
+made the first reviews, the other the blind second reviews of the
+double-review sample (10% of cases, as the workflow draws it). Where the two
+disagree, the lead inspector's adjudicated decision sides with the first
+review, so the figures (which count the adjudicated review over the first)
+still reproduce the published counts.
 """
 
 import random
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -21,6 +29,7 @@ from forces.models import Force, OffenceGroup
 from forces.reference import load_reference_data
 from inspect_app.accounts.models import User
 from inspect_app.accounts.roles import Role
+from inspect_app.inspections import decisions as decision_tree
 from inspect_app.inspections.decisions import RecordType
 from inspect_app.inspections.models import (
     CaseReview,
@@ -30,12 +39,17 @@ from inspect_app.inspections.models import (
     ReviewKind,
     SampledCase,
 )
+from inspect_app.inspections.workflow import in_double_review_sample
 
 PROGRAMME_SLUG = "crime-recording-2014"
 PROGRAMME_NAME = "Crime-recording inspection 2014"
 AUDIT_PERIOD = (date(2012, 11, 1), date(2013, 10, 31))
 FIELDWORK = (date(2014, 2, 1), date(2014, 8, 31))
 TIME_LIMIT_HOURS = 72  # the 2014 rules
+DOUBLE_REVIEW_SHARE = Decimal("0.100")
+# How often the demo's second reviewer reaches a different answer on a decision
+# that ends the tree (classification, timeliness, victim told, disposal).
+DISAGREEMENT_RATE = 0.2
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -137,8 +151,12 @@ def ensure_demo_users(password=None):
 
 
 @transaction.atomic
-def load_demo(password=None, reset=False):
-    """Load reference data, demo users and the 2014 programme (once, unless ``reset``)."""
+def load_demo(password=None, reset=False, double_reviews=True):
+    """Load reference data, demo users and the 2014 programme (once, unless ``reset``).
+
+    ``double_reviews`` adds blind second reviews and adjudications (see the
+    module's docstring); without it every case has exactly its first review.
+    """
     load_reference_data()
     passwords = ensure_demo_users(password)
     programme = Programme.objects.filter(slug=PROGRAMME_SLUG).first()
@@ -149,7 +167,7 @@ def load_demo(password=None, reset=False):
         programme = None
     created = programme is None
     if created:
-        programme = build_programme()
+        programme = build_programme(double_reviews=double_reviews)
     cases = SampledCase.objects.filter(inspection__programme=programme)
     return DemoResult(
         created=created,
@@ -160,7 +178,7 @@ def load_demo(password=None, reset=False):
     )
 
 
-def build_programme():
+def build_programme(double_reviews=False):
     programme = Programme.objects.create(
         slug=PROGRAMME_SLUG,
         name=PROGRAMME_NAME,
@@ -170,10 +188,11 @@ def build_programme():
     )
     groups = {group.code: group for group in OffenceGroup.objects.all()}
     inspectors = [User.objects.get(username="inspector"), User.objects.get(username="inspector2")]
+    lead = User.objects.get(username="lead")
     forces = Force.objects.in_bulk([s.force_code for s in PUBLISHED_2014], field_name="code")
     for index, sample in enumerate(PUBLISHED_2014):
         force = forces[sample.force_code]
-        inspector = inspectors[index % 2]
+        inspector, second_reviewer = inspectors[index % 2], inspectors[(index + 1) % 2]
         inspection = Inspection.objects.create(
             slug=f"{force.slug}-2014",
             programme=programme,
@@ -184,9 +203,13 @@ def build_programme():
             fieldwork_end=FIELDWORK[1],
             status=InspectionStatus.PUBLISHED,
             recording_time_limit_hours=TIME_LIMIT_HOURS,
+            double_review_fraction=DOUBLE_REVIEW_SHARE,
         )
         inspection.inspectors.add(inspector)
         build_sample(inspection, sample, groups, inspector)
+        if double_reviews:
+            inspection.inspectors.add(second_reviewer)
+            build_double_reviews(inspection, second_reviewer, lead)
     return programme
 
 
@@ -238,6 +261,7 @@ def build_sample(inspection, sample, groups, reviewer):
             if group
             else "Caller reports a concern for a neighbour; "
             "officers attended and found no offence disclosed.",
+            assigned_to=reviewer,
         )
         for number, (record_type, group, _) in enumerate(planned, start=1)
     )
@@ -252,6 +276,62 @@ def build_sample(inspection, sample, groups, reviewer):
         )
         for case, (_, _, decisions) in zip(cases, planned, strict=True)
     )
+
+
+def build_double_reviews(inspection, second_reviewer, adjudicator):
+    """Blind second reviews of the inspection's double-review sample, and adjudications.
+
+    The second reviewer agrees with the first except, now and then, on one
+    decision that ends the tree; the adjudicated review then confirms the
+    first review's answers, so no published count moves.
+    """
+    firsts = CaseReview.objects.filter(
+        case__inspection=inspection, kind=ReviewKind.FIRST
+    ).select_related("case", "case__inspection")
+    sampled = [
+        review
+        for review in firsts.order_by("case__reference")
+        if in_double_review_sample(review.case)
+    ]
+    seconds, adjudications = [], []
+    for first in sampled:
+        rng = random.Random(f"demo-2014-double-{first.case.reference}")
+        answers = first.answers()
+        # Flipping a decision others depend on would need the tree's later
+        # answers changed too; the demo keeps to those nothing depends on.
+        leaves = [
+            decision.field
+            for decision in decision_tree.questions_to_answer(first.record_type, answers)
+            if decision.field not in ("should_record", "was_recorded")
+        ]
+        second_answers = dict(answers)
+        if leaves and rng.random() < DISAGREEMENT_RATE:
+            flipped = rng.choice(leaves)
+            second_answers[flipped] = not answers[flipped]
+        seconds.append(
+            CaseReview(
+                case=first.case,
+                kind=ReviewKind.SECOND,
+                record_type=first.record_type,
+                reviewer=second_reviewer,
+                **second_answers,
+            )
+        )
+        if second_answers != answers:
+            adjudications.append(
+                CaseReview(
+                    case=first.case,
+                    kind=ReviewKind.ADJUDICATED,
+                    record_type=first.record_type,
+                    reviewer=adjudicator,
+                    notes="Adjudicated: the first review's decision stands.",
+                    **answers,
+                )
+            )
+    SampledCase.objects.filter(pk__in=[review.case_id for review in sampled]).update(
+        second_reviewer=second_reviewer
+    )
+    CaseReview.objects.bulk_create(seconds + adjudications)
 
 
 def _incident_or_other(rng):

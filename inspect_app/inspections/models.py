@@ -1,7 +1,10 @@
 """Programmes, inspections, the records sampled for them and the inspectors' reviews."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -79,10 +82,36 @@ class Inspection(models.Model):
     inspectors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="assigned_inspections"
     )
+    double_review_fraction = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.100"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text="Share of cases (0 to 1) that get a blind second review, e.g. 0.1 for 10%. "
+        "Which cases is drawn from the inspection and the case reference, so it is the same "
+        "every time.",
+    )
+    # The sign-off in force now; cleared when a lead inspector reopens the
+    # inspection. Every sign-off and reopening is also kept in SignOffEvent.
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     access_level = "figures"
     force_path = "force"
+
+    #: Statuses in which inspectors may still change reviews.
+    OPEN_FOR_REVIEW = (
+        InspectionStatus.PLANNED,
+        InspectionStatus.FIELDWORK,
+        InspectionStatus.REVIEW,
+    )
 
     class Meta:
         ordering = ["programme", "force__name"]
@@ -113,6 +142,27 @@ class Inspection(models.Model):
                 name="inspection_fieldwork_ends_after_it_starts",
                 violation_error_message="The fieldwork ends before it starts.",
             ),
+            models.CheckConstraint(
+                condition=Q(double_review_fraction__gte=0) & Q(double_review_fraction__lte=1),
+                name="inspection_double_review_fraction_is_a_share",
+                violation_error_message="The double-review share must be between 0 and 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True, signed_off_at__isnull=True)
+                | Q(signed_off_by__isnull=False, signed_off_at__isnull=False),
+                name="inspection_sign_off_names_who_and_when",
+                violation_error_message="A sign-off needs both who signed off and when.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=InspectionStatus.SIGNED_OFF) | Q(signed_off_at__isnull=False),
+                name="inspection_signed_off_status_has_a_sign_off",
+                violation_error_message="A signed-off inspection needs who signed it off and when.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reopened_by__isnull=True, reopened_at__isnull=True)
+                | Q(reopened_by__isnull=False, reopened_at__isnull=False),
+                name="inspection_reopening_names_who_and_when",
+            ),
         ]
 
     def __str__(self):
@@ -120,6 +170,10 @@ class Inspection(models.Model):
 
     def get_absolute_url(self):
         return reverse("inspection-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_open_for_review(self):
+        return self.status in self.OPEN_FOR_REVIEW
 
 
 class SampleBatch(models.Model):
@@ -143,6 +197,23 @@ class SampleBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Set by the uploads app while the file is processed (inspect_app/uploads).
+    stored_file = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The uploaded file's name under MEDIA_ROOT while it waits to be processed.",
+    )
+    error_count = models.PositiveIntegerField(
+        default=0, help_text="Every error found; only the first ones are kept in errors."
+    )
+    ignored_columns = models.JSONField(
+        default=list, blank=True, help_text="Columns the uploader asked to be ignored."
+    )
+    task_id = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the import was committed, or failed."
+    )
 
     objects = ScopedQuerySet.as_manager()
     access_level = "casework"
@@ -195,6 +266,23 @@ class SampledCase(models.Model):
     )
     summary = models.TextField(max_length=10_000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+        help_text="The inspector who makes the first review of this case.",
+    )
+    second_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="second_review_cases",
+        help_text="The inspector who makes the blind second review, where the case is in the "
+        "double-review sample.",
+    )
 
     objects = ScopedQuerySet.as_manager()
     access_level = "casework"
@@ -204,6 +292,16 @@ class SampledCase(models.Model):
     class Meta:
         ordering = ["inspection", "reference"]
         constraints = [
+            # Blind double review means two different people: the database
+            # refuses the same person in both places, whoever writes the row.
+            models.CheckConstraint(
+                condition=Q(assigned_to__isnull=True)
+                | Q(second_reviewer__isnull=True)
+                | ~Q(assigned_to=F("second_reviewer")),
+                name="case_second_reviewer_is_not_the_first",
+                violation_error_message="The second reviewer must be a different inspector "
+                "from the first.",
+            ),
             models.UniqueConstraint(
                 fields=["inspection", "reference"],
                 name="case_reference_unique_within_inspection",
@@ -221,7 +319,10 @@ class SampledCase(models.Model):
             ),
             models.CheckConstraint(condition=~Q(reference=""), name="case_reference_is_not_empty"),
         ]
-        indexes = [models.Index(fields=["inspection", "record_type"])]
+        indexes = [
+            models.Index(fields=["inspection", "record_type"]),
+            models.Index(fields=["inspection", "assigned_to"]),
+        ]
 
     def __str__(self):
         return self.reference
@@ -317,3 +418,42 @@ class CaseReview(models.Model):
             raise ValidationError(
                 {field: message[0].upper() + message[1:] + "." for field, message in problems}
             )
+
+
+class SignOffAction(models.TextChoices):
+    SIGNED_OFF = "signed_off", "Signed off"
+    REOPENED = "reopened", "Reopened"
+
+
+class SignOffEvent(models.Model):
+    """A lead inspector signing off an inspection's reviews, or reopening them.
+
+    Signed off, the reviews are final and read-only; reopened, inspectors may
+    change them again. Each event is kept, so the record shows every time the
+    reviews were closed and reopened, by whom and when.
+    """
+
+    Action = SignOffAction
+
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="sign_off_events"
+    )
+    action = models.CharField(max_length=20, choices=SignOffAction.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    objects = ScopedQuerySet.as_manager()
+    access_level = "casework"
+    force_path = "inspection__force"
+    inspection_path = "inspection"
+
+    class Meta:
+        ordering = ["inspection", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=SignOffAction.values), name="sign_off_action_is_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.inspection} by {self.by} at {self.at}"

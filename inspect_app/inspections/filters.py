@@ -1,0 +1,53 @@
+"""Filters for the case table of an inspection's workspace."""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+
+from forces.models import OffenceGroup
+from inspect_app.inspections import decisions
+from inspect_app.inspections.decisions import RecordType
+from inspect_app.inspections.models import CaseReview, ReviewKind, SampledCase
+
+
+def complete_first_review():
+    return Exists(
+        CaseReview.objects.filter(
+            decisions.complete_q(), case=OuterRef("pk"), kind=ReviewKind.FIRST
+        )
+    )
+
+
+class CaseFilter(django_filters.FilterSet):
+    """Narrow a queue's cases by reference, record type, offence group, reviewer and progress."""
+
+    reference = django_filters.CharFilter(lookup_expr="icontains", label="Reference contains")
+    record_type = django_filters.ChoiceFilter(choices=RecordType.choices, empty_label="Any")
+    offence_group = django_filters.ModelChoiceFilter(
+        queryset=OffenceGroup.objects.order_by("name"), empty_label="Any"
+    )
+    assigned_to = django_filters.ModelChoiceFilter(
+        queryset=None, empty_label="Anyone", label="First reviewer"
+    )
+    progress = django_filters.ChoiceFilter(
+        choices=(("reviewed", "Reviewed"), ("not_reviewed", "Not reviewed")),
+        empty_label="Any",
+        method="filter_progress",
+        label="Progress",
+    )
+
+    class Meta:
+        model = SampledCase
+        fields = ("reference", "record_type", "offence_group", "assigned_to", "progress")
+
+    def __init__(self, *args, reviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["assigned_to"].queryset = reviewers
+        for name, field in self.form.fields.items():
+            field.widget.attrs.setdefault("class", "select" if name != "reference" else "input")
+
+    def filter_progress(self, queryset, name, value):
+        if value == "reviewed":
+            return queryset.filter(complete_first_review())
+        if value == "not_reviewed":
+            return queryset.exclude(complete_first_review())
+        return queryset

@@ -1,0 +1,573 @@
+"""Pages of the review workflow: the inspection workspace, the case page, assignment,
+sign-off and agreement.
+
+Objects come only from ``visible_to(request.user)``; the workflow's own rules
+(who may write which review, whether the inspection is open, whether someone
+saved first) are checked by ``workflow``, which changes everything or nothing.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from inspect_app.accounts.access import may_do_casework
+from inspect_app.accounts.decorators import role_required
+from inspect_app.accounts.roles import Role
+from inspect_app.inspections import agreement, decisions, workflow
+from inspect_app.inspections.filters import CaseFilter, complete_first_review
+from inspect_app.inspections.forms import AssignForm, DoubleReviewShareForm, ReviewForm
+from inspect_app.inspections.models import (
+    CaseReview,
+    Inspection,
+    ReviewKind,
+    SampledCase,
+    SignOffEvent,
+)
+from inspect_app.inspections.tables import CaseTable
+
+CASEWORK_ROLES = (Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR)
+LEAD_ROLES = (Role.LEAD_INSPECTOR,)
+OVERSIGHT_ROLES = (Role.ADMIN, Role.LEAD_INSPECTOR)
+
+
+def casework_inspection(request, slug):
+    """The inspection named in the URL, if this person may work on its cases (else 404/403)."""
+    inspection = get_object_or_404(
+        Inspection.objects.visible_to(request.user).select_related("force", "programme"),
+        slug=slug,
+    )
+    if not may_do_casework(request.user, inspection):
+        raise PermissionDenied("You are not assigned to this inspection.")
+    return inspection
+
+
+def cases_of(request, inspection):
+    return SampledCase.objects.visible_to(request.user).filter(inspection=inspection)
+
+
+def queue_name(request):
+    # Inspectors start from their own work; leads and admins from the whole inspection.
+    default = "all" if request.user.role in OVERSIGHT_ROLES else workflow.DEFAULT_QUEUE
+    name = request.GET.get("queue") or request.POST.get("queue") or default
+    return name if name in workflow.QUEUES else default
+
+
+def refuse(request, inspection, message, status, back=None):
+    """A refusal page with the GOV.UK error summary; nothing has been changed."""
+    return render(
+        request,
+        "inspections/refused.html",
+        {"inspection": inspection, "problems": [message], "back": back},
+        status=status,
+    )
+
+
+def workspace_url(inspection, queue=None):
+    url = reverse("inspection-workspace", kwargs={"slug": inspection.slug})
+    return f"{url}?{urlencode({'queue': queue})}" if queue else url
+
+
+def case_url(case, queue):
+    url = reverse("review-case", kwargs={"slug": case.inspection.slug, "pk": case.pk})
+    return f"{url}?{urlencode({'queue': queue})}"
+
+
+def safe_next(request, fallback):
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def task_tag(reviewed, total):
+    if total and reviewed >= total:
+        return ("Completed", "tag--green")
+    if reviewed:
+        return ("In progress", "tag--blue")
+    return ("Not started", "tag--grey")
+
+
+def progress_rows(cases, key, labels=None):
+    """(label, reviewed, total, tag) per value of ``key``: one aggregate query."""
+    complete = Q(reviews__kind=ReviewKind.FIRST) & decisions.complete_q("reviews__")
+    rows = (
+        cases.values(key)
+        .annotate(total=Count("pk", distinct=True), reviewed=Count("reviews", filter=complete))
+        .order_by(key)
+    )
+    result = []
+    for row in rows:
+        value = row[key]
+        label = labels.get(value, value) if labels else value
+        result.append(
+            {
+                "label": label or "No offence group",
+                "reviewed": row["reviewed"],
+                "total": row["total"],
+                "tag": task_tag(row["reviewed"], row["total"]),
+            }
+        )
+    return result
+
+
+def progress(cases):
+    by_type = progress_rows(cases, "record_type", dict(decisions.RecordType.choices))
+    by_group = progress_rows(cases, "offence_group__name")
+    reviewed = sum(row["reviewed"] for row in by_type)
+    total = sum(row["total"] for row in by_type)
+    return {
+        "reviewed": reviewed,
+        "total": total,
+        "tag": task_tag(reviewed, total),
+        "by_type": by_type,
+        "by_group": by_group,
+    }
+
+
+# --- the workspace --------------------------------------------------------------------------
+
+
+@role_required(*CASEWORK_ROLES)
+def workspace(request, slug):
+    """An inspection's cases for the review team: progress, work queues and the case table."""
+    inspection = casework_inspection(request, slug)
+    user = request.user
+    cases = cases_of(request, inspection)
+    queue = queue_name(request)
+    queues = [
+        (name, label, workflow.queue_cases(name, inspection, user, cases).count())
+        for name, label in workflow.QUEUES.items()
+        if name != "adjudication" or user.role in OVERSIGHT_ROLES
+    ]
+    reviewers = workflow.reviewers_of(inspection)
+    queue_cases = (
+        workflow.queue_cases(queue, inspection, user, cases)
+        .select_related("offence_group", "assigned_to")
+        .annotate(first_reviewed=complete_first_review())
+    )
+    case_filter = CaseFilter(request.GET or None, queryset=queue_cases, reviewers=reviewers)
+    is_lead = workflow.is_lead(user)
+    table = CaseTable(
+        case_filter.qs,
+        inspection=inspection,
+        queue=queue,
+        selectable=is_lead and inspection.is_open_for_review,
+    )
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    context = {
+        "inspection": inspection,
+        "progress": progress(cases),
+        "queues": queues,
+        "queue": queue,
+        "queue_label": workflow.QUEUES[queue],
+        "filter": case_filter,
+        "table": table,
+        "is_lead": is_lead,
+        "may_review": workflow.is_reviewer(user) and inspection.is_open_for_review,
+        "assign_form": AssignForm(cases=cases, reviewers=reviewers) if is_lead else None,
+        "share_form": DoubleReviewShareForm(
+            initial={"percentage": inspection.double_review_fraction * 100}
+        )
+        if is_lead
+        else None,
+        "sign_off_events": SignOffEvent.objects.visible_to(user)
+        .filter(inspection=inspection)
+        .select_related("by"),
+        "outstanding": workflow.outstanding_work(inspection)
+        if is_lead and inspection.is_open_for_review
+        else {},
+        "sample_size": len(workflow.double_review_case_ids(inspection)),
+    }
+    return render(request, "inspections/workspace.html", context)
+
+
+@require_POST
+@role_required(Role.LEAD_INSPECTOR, Role.INSPECTOR)
+def claim_next(request, slug):
+    """Take the next unassigned case and open it."""
+    inspection = casework_inspection(request, slug)
+    try:
+        case = workflow.claim_next_case(inspection, request.user)
+    except workflow.WorkflowError as refusal:
+        return refuse(request, inspection, str(refusal), 403, workspace_url(inspection))
+    if case is None:
+        messages.info(request, "There are no unassigned cases left to take.")
+        return redirect(workspace_url(inspection, "mine"))
+    messages.success(request, f"Case {case.reference} is now yours to review.")
+    return redirect(case_url(case, "mine"))
+
+
+@require_POST
+@role_required(*LEAD_ROLES)
+def assign(request, slug):
+    """A lead inspector gives one or many cases to a reviewer (all of them or none)."""
+    inspection = casework_inspection(request, slug)
+    back = safe_next(request, workspace_url(inspection))
+    form = AssignForm(
+        request.POST,
+        cases=cases_of(request, inspection),
+        reviewers=workflow.reviewers_of(inspection),
+    )
+    if not form.is_valid():
+        problems = [error for errors in form.errors.values() for error in errors]
+        return render(
+            request,
+            "inspections/refused.html",
+            {"inspection": inspection, "problems": problems, "back": back},
+            status=400,
+        )
+    assignee = form.cleaned_data["assignee"]
+    second = form.cleaned_data["review"] == AssignForm.SECOND
+    try:
+        changed = workflow.assign_cases(
+            inspection, form.cleaned_data["cases"], assignee, second=second
+        )
+    except workflow.WorkflowError as refusal:
+        return refuse(request, inspection, str(refusal), 400, back)
+    who = (assignee.get_full_name() or assignee.username) if assignee else "nobody"
+    what = "second review" if second else "first review"
+    count = len(changed)
+    messages.success(
+        request, f"{count} case{'s' if count != 1 else ''} assigned to {who} for the {what}."
+    )
+    return redirect(back)
+
+
+@require_POST
+@role_required(*LEAD_ROLES)
+def double_review_share(request, slug):
+    """A lead inspector sets the share of cases that get a blind second review."""
+    inspection = casework_inspection(request, slug)
+    if not inspection.is_open_for_review:
+        return refuse(request, inspection, "This inspection is closed.", 403)
+    form = DoubleReviewShareForm(request.POST)
+    if not form.is_valid():
+        problems = [error for errors in form.errors.values() for error in errors]
+        return render(
+            request,
+            "inspections/refused.html",
+            {"inspection": inspection, "problems": problems, "back": workspace_url(inspection)},
+            status=400,
+        )
+    Inspection.objects.filter(pk=inspection.pk).update(
+        double_review_fraction=form.cleaned_data["percentage"] / 100
+    )
+    messages.success(request, f"{form.cleaned_data['percentage']}% of cases are double reviewed.")
+    return redirect(workspace_url(inspection))
+
+
+@require_POST
+@role_required(*LEAD_ROLES)
+def sign_off(request, slug):
+    inspection = casework_inspection(request, slug)
+    try:
+        workflow.sign_off(inspection, request.user)
+    except workflow.WorkflowError as refusal:
+        return refuse(request, inspection, str(refusal), 409, workspace_url(inspection))
+    messages.success(request, "Inspection signed off: its reviews are now read-only.")
+    return redirect(workspace_url(inspection))
+
+
+@require_POST
+@role_required(*LEAD_ROLES)
+def reopen(request, slug):
+    inspection = casework_inspection(request, slug)
+    try:
+        workflow.reopen(inspection, request.user)
+    except workflow.WorkflowError as refusal:
+        return refuse(request, inspection, str(refusal), 409, workspace_url(inspection))
+    messages.success(request, "Inspection reopened: its reviews can be changed again.")
+    return redirect(workspace_url(inspection))
+
+
+# --- the case page --------------------------------------------------------------------------
+
+
+def audit_trail(state, user):
+    """Every saved version of the reviews ``user`` may see, newest first, with what changed."""
+    visible = [
+        review
+        for review in (state.first, state.second, state.adjudicated)
+        if state.may_see(user, review)
+    ]
+    records = list(
+        CaseReview.history.filter(id__in=[review.pk for review in visible])
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    entries, previous = [], {}
+    for record in records:
+        before = previous.get(record.id)
+        changes = []
+        for name in workflow.REVIEW_FIELDS:
+            attname = "corrected_offence_group_id" if name == "corrected_offence_group" else name
+            old = getattr(before, attname) if before else None
+            new = getattr(record, attname)
+            if before is None and new in (None, ""):
+                continue
+            if before is None or old != new:
+                changes.append(
+                    (
+                        workflow.field_label(name),
+                        workflow.describe_value(name, old) if before else None,
+                        workflow.describe_value(name, new),
+                    )
+                )
+        entries.append(
+            {
+                "record": record,
+                "kind": ReviewKind(record.kind).label,
+                "action": {"+": "Created", "~": "Changed", "-": "Deleted"}[record.history_type],
+                "changes": changes,
+            }
+        )
+        previous[record.id] = record
+    entries.sort(key=lambda entry: entry["record"].history_date, reverse=True)
+    return entries
+
+
+def review_rows(state, user, editing):
+    """Read-only summaries of the reviews ``user`` may see: (review, [(question, answer)]).
+
+    Leaves out the review being edited (the form shows it) and, once both blind
+    reviews are in, those two (the side-by-side table shows them).
+    """
+    shown = []
+    for review in (state.first, state.second, state.adjudicated):
+        if not state.may_see(user, review) or review.kind == editing:
+            continue
+        if state.pair_complete and review.kind != ReviewKind.ADJUDICATED:
+            continue
+        answers = [
+            (d.question, workflow.describe_value(d.field, getattr(review, d.field)))
+            for d in decisions.DECISIONS_BY_RECORD_TYPE[state.case.record_type]
+        ]
+        shown.append((review, answers))
+    return shown
+
+
+def side_by_side(state):
+    """The two blind reviews question by question, marking where they differ."""
+    differing = set(state.disagreements)
+    rows = []
+    for d in decisions.DECISIONS_BY_RECORD_TYPE[state.case.record_type]:
+        rows.append(
+            {
+                "question": d.question,
+                "first": workflow.describe_value(d.field, getattr(state.first, d.field)),
+                "second": workflow.describe_value(d.field, getattr(state.second, d.field)),
+                "differs": d.field in differing,
+            }
+        )
+    rows.append(
+        {
+            "question": "Corrected offence group",
+            "first": workflow.describe_value(
+                "corrected_offence_group", state.first.corrected_offence_group
+            ),
+            "second": workflow.describe_value(
+                "corrected_offence_group", state.second.corrected_offence_group
+            ),
+            "differs": "corrected_offence_group_id" in differing,
+        }
+    )
+    rows.append(
+        {
+            "question": "Notes",
+            "first": state.first.notes or "(none)",
+            "second": state.second.notes or "(none)",
+            "differs": False,
+        }
+    )
+    return rows
+
+
+def review_form_for(state, kind, data=None):
+    review = state.review(kind)
+    if review is None and kind == ReviewKind.ADJUDICATED:
+        # Start from what the two reviewers agreed on; the lead decides the rest.
+        disagreeing = set(state.disagreements)
+        agreed = [name for name in decisions.DECISION_FIELDS if name not in disagreeing]
+        if "corrected_offence_group_id" not in disagreeing:
+            agreed.append("corrected_offence_group")
+        initial = ReviewForm.initial_from(state.first, fields=agreed)
+        initial["version"] = 0
+    else:
+        initial = ReviewForm.initial_from(review)
+    return ReviewForm(data, case=state.case, initial=initial)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CASEWORK_ROLES)
+def case_detail(request, slug, pk):
+    """One case: its record, the review form this person may fill in, and the audit trail."""
+    inspection = casework_inspection(request, slug)
+    case = get_object_or_404(
+        cases_of(request, inspection).select_related(
+            "inspection", "offence_group", "assigned_to", "second_reviewer"
+        ),
+        pk=pk,
+    )
+    queue = queue_name(request)
+    user = request.user
+    state = workflow.CaseState.of(case)
+    kind = state.kind_for(user)
+    form = review_form_for(state, kind) if kind else None
+    conflict = None
+    status = 200
+
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "claim":
+            return claim_case(request, case, queue)
+        if action == "claim_second":
+            try:
+                workflow.claim_second_review(case, user)
+            except workflow.WorkflowError as refusal:
+                return refuse(request, inspection, str(refusal), 403, case_url(case, queue))
+            messages.success(request, f"You are the second reviewer of {case.reference}.")
+            return redirect(case_url(case, queue))
+        if action not in ("save", "save_next"):
+            return refuse(request, inspection, "Unknown action.", 400, case_url(case, queue))
+        posted_kind = request.POST.get("kind")
+        if kind is None or posted_kind != kind:
+            return refuse(
+                request,
+                inspection,
+                "You cannot make this review of this case: it is not assigned to you, "
+                "or the inspection is closed.",
+                403,
+                case_url(case, queue),
+            )
+        form = ReviewForm(request.POST, case=case)
+        if form.is_valid():
+            try:
+                workflow.save_review(
+                    case, kind, user, form.review_values(), form.cleaned_data["version"]
+                )
+            except workflow.ReviewConflict as clash:
+                conflict = {
+                    "refusal": clash,
+                    "problems": [str(clash)],
+                    "attempted": attempted_answers(form),
+                }
+                state = workflow.CaseState.of(case)
+                form = review_form_for(state, kind)
+                status = 409
+            except workflow.NotAllowed as refusal:
+                return refuse(request, inspection, str(refusal), 403, case_url(case, queue))
+            except workflow.WorkflowError as refusal:
+                return refuse(request, inspection, str(refusal), 400, case_url(case, queue))
+            else:
+                messages.success(request, f"Review of {case.reference} saved.")
+                if action == "save_next":
+                    return redirect(next_in_queue(request, inspection, case, queue))
+                return redirect(case_url(case, queue))
+        else:
+            status = 400
+
+    queued = workflow.queue_cases(queue, inspection, user, cases_of(request, inspection))
+    previous, following = workflow.neighbours(queued, case)
+    context = {
+        "inspection": inspection,
+        "case": case,
+        "state": state,
+        "queue": queue,
+        "queue_label": workflow.QUEUES[queue],
+        "queue_count": queued.count(),
+        "previous": previous,
+        "following": following,
+        "kind": kind,
+        "kind_label": ReviewKind(kind).label if kind else None,
+        "form": form,
+        "conflict": conflict,
+        "reviews": review_rows(state, user, kind),
+        "side_by_side": side_by_side(state) if state.pair_complete else None,
+        "history": audit_trail(state, user),
+        "blind_hidden": state.is_blind
+        and not state.pair_complete
+        and not all(state.may_see(user, r) for r in (state.first, state.second) if r),
+        "may_claim": case.assigned_to_id is None
+        and state.first is None
+        and workflow.is_reviewer(user)
+        and inspection.is_open_for_review
+        and state.side_of(user) is None,
+        "may_take_second": state.in_sample
+        and state.second is None
+        and case.second_reviewer_id is None
+        and workflow.is_reviewer(user)
+        and inspection.is_open_for_review
+        and state.side_of(user) is None,
+        "is_lead": workflow.is_lead(user),
+        "reviewers": workflow.reviewers_of(inspection) if workflow.is_lead(user) else (),
+    }
+    return render(request, "inspections/case_detail.html", context, status=status)
+
+
+def attempted_answers(form):
+    """What the person tried to save, to show beside the conflict (nothing of it was saved)."""
+    values = form.review_values()
+    return [
+        (workflow.field_label(name), workflow.describe_value(name, values[name]))
+        for name in [d.field for d in form.questions] + ["corrected_offence_group", "notes"]
+    ]
+
+
+def claim_case(request, case, queue):
+    """Take this one unassigned case (the same conditional update as "take the next case")."""
+    user = request.user
+    if not workflow.is_reviewer(user) or not case.inspection.is_open_for_review:
+        raise PermissionDenied("You cannot take this case.")
+    taken = (
+        SampledCase.objects.filter(pk=case.pk, assigned_to__isnull=True)
+        .exclude(second_reviewer=user)
+        .exclude(Exists(CaseReview.objects.filter(case=OuterRef("pk"))))
+        .update(assigned_to=user)
+    )
+    if not taken:
+        return refuse(
+            request,
+            case.inspection,
+            "Someone else has taken this case, or it has been reviewed.",
+            409,
+            case_url(case, queue),
+        )
+    messages.success(request, f"Case {case.reference} is now yours to review.")
+    return redirect(case_url(case, queue))
+
+
+def next_in_queue(request, inspection, case, queue):
+    """Where "save and next" goes: the next case in the queue, else its first, else the
+    workspace."""
+    queued = workflow.queue_cases(queue, inspection, request.user, cases_of(request, inspection))
+    _, following = workflow.neighbours(queued, case)
+    following = following or queued.exclude(pk=case.pk).order_by("reference", "pk").first()
+    if following is None:
+        messages.info(request, f"That was the last case in “{workflow.QUEUES[queue]}”.")
+        return workspace_url(inspection, queue)
+    return case_url(following, queue)
+
+
+# --- agreement ------------------------------------------------------------------------------
+
+
+@role_required(*OVERSIGHT_ROLES)
+def agreement_page(request, slug):
+    """How far the blind double reviews agree, per decision, for the inspection and per
+    inspector."""
+    inspection = casework_inspection(request, slug)
+    return render(
+        request,
+        "inspections/agreement.html",
+        {"inspection": inspection, "agreement": agreement.inspection_agreement(inspection)},
+    )

@@ -1,0 +1,659 @@
+"""The review workflow: who reviews which case, saving reviews safely, blind double review,
+adjudication and sign-off.
+
+Views stay thin: they find objects through ``visible_to`` and call these
+functions, which check the workflow's own rules (is the inspection open, is
+this person the case's reviewer, has someone else saved first) and either do
+the whole change or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from inspect_app.accounts.models import User
+from inspect_app.accounts.roles import Role
+from inspect_app.inspections import decisions
+from inspect_app.inspections.models import (
+    CaseReview,
+    Inspection,
+    InspectionStatus,
+    ReviewKind,
+    SampledCase,
+    SignOffAction,
+    SignOffEvent,
+)
+
+#: What a reviewer changes in a review: the decisions, the corrected offence group, the notes.
+REVIEW_FIELDS = (*decisions.DECISION_FIELDS, "corrected_offence_group", "notes")
+#: The fields two blind reviews are compared on to decide whether they disagree.
+COMPARED_FIELDS = (*decisions.DECISION_FIELDS, "corrected_offence_group_id")
+
+
+#: Short names of the decisions, as the agreement table and the conflict message show them.
+SHORT_NAMES = {
+    "should_record": "Should record",
+    "was_recorded": "Recorded",
+    "correctly_classified": "Classification",
+    "on_time": "Timeliness",
+    "cancellation_correct": "No-crime correct",
+    "victim_informed": "Victim informed",
+    "disposal_appropriate": "Disposal appropriate",
+}
+
+QUEUES = {
+    "mine": "Assigned to me",
+    "unassigned": "Unassigned",
+    "second": "Awaiting second review",
+    "adjudication": "Awaiting adjudication",
+    "all": "All cases",
+}
+DEFAULT_QUEUE = "mine"
+
+
+def field_label(name):
+    if name in decisions.QUESTIONS:
+        return decisions.QUESTIONS[name]
+    return {"corrected_offence_group": "Corrected offence group", "notes": "Notes"}.get(name, name)
+
+
+def describe_value(name, value):
+    """A stored review value as a person reads it."""
+    if name in decisions.QUESTIONS:
+        return {True: "Yes", False: "No", None: "Not answered"}[value]
+    if name in ("corrected_offence_group", "corrected_offence_group_id"):
+        if value is None:
+            return "Not corrected"
+        from forces.models import OffenceGroup
+
+        group = value if isinstance(value, OffenceGroup) else OffenceGroup.objects.get(pk=value)
+        return group.name
+    return value or "(none)"
+
+
+class WorkflowError(Exception):
+    """A change the workflow refuses; the message is fit to show the person who asked."""
+
+
+class NotAllowed(WorkflowError):
+    """The person may see the case but may not make this change to it."""
+
+
+@dataclass
+class ReviewConflict(WorkflowError):
+    """Someone else saved the review after this person opened it: nothing was overwritten."""
+
+    current: CaseReview
+    #: (field label, value they started from, value saved by the other person)
+    changes: list[tuple[str, object, object]] = field(default_factory=list)
+    changed_by: User | None = None
+    changed_at: object = None
+
+    def __str__(self):
+        who = (
+            self.changed_by.get_full_name() or self.changed_by.username if self.changed_by else None
+        )
+        return (
+            f"{who or 'Someone else'} saved this review while you were editing it. "
+            "Your changes have not been saved."
+        )
+
+
+# --- the case team --------------------------------------------------------------------------
+
+
+def reviewers_of(inspection):
+    """Who may be given cases of this inspection: its assigned inspectors and every lead."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role=Role.LEAD_INSPECTOR) | Q(role=Role.INSPECTOR, assigned_inspections=inspection)
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def is_reviewer(user) -> bool:
+    return user.role in (Role.INSPECTOR, Role.LEAD_INSPECTOR)
+
+
+def is_lead(user) -> bool:
+    return user.role == Role.LEAD_INSPECTOR
+
+
+# --- the blind double-review sample ---------------------------------------------------------
+
+
+def double_review_draw(inspection_id, reference) -> float:
+    """A number in [0, 1) fixed by the inspection and the case reference.
+
+    A case is in the double-review sample when its draw is below the
+    inspection's share. Nothing random is stored: the same case always gets
+    the same draw, and raising the share only ever adds cases.
+    """
+    digest = hashlib.sha256(f"{inspection_id}:{reference}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def in_double_review_sample(case, fraction=None) -> bool:
+    share = case.inspection.double_review_fraction if fraction is None else fraction
+    return double_review_draw(case.inspection_id, case.reference) < float(share)
+
+
+def double_review_case_ids(inspection) -> set[int]:
+    """The ids of the inspection's cases in the double-review sample (one query)."""
+    share = float(inspection.double_review_fraction)
+    if share <= 0:
+        return set()
+    return {
+        pk
+        for pk, reference in SampledCase.objects.filter(inspection=inspection).values_list(
+            "pk", "reference"
+        )
+        if double_review_draw(inspection.pk, reference) < share
+    }
+
+
+# --- where a case stands --------------------------------------------------------------------
+
+
+@dataclass
+class CaseState:
+    """A case's reviews and where its double review stands."""
+
+    case: SampledCase
+    first: CaseReview | None
+    second: CaseReview | None
+    adjudicated: CaseReview | None
+    in_sample: bool
+
+    @classmethod
+    def of(cls, case):
+        reviews = {
+            review.kind: review
+            for review in CaseReview.objects.filter(case=case).select_related(
+                "reviewer", "corrected_offence_group"
+            )
+        }
+        return cls(
+            case=case,
+            first=reviews.get(ReviewKind.FIRST),
+            second=reviews.get(ReviewKind.SECOND),
+            adjudicated=reviews.get(ReviewKind.ADJUDICATED),
+            in_sample=in_double_review_sample(case),
+        )
+
+    @property
+    def pair_complete(self) -> bool:
+        """Both blind reviews are in: they are then closed, and compared."""
+        return self.first is not None and self.second is not None
+
+    @property
+    def disagreements(self) -> list[str]:
+        if not self.pair_complete:
+            return []
+        return [
+            name
+            for name in COMPARED_FIELDS
+            if getattr(self.first, name) != getattr(self.second, name)
+        ]
+
+    @property
+    def needs_adjudication(self) -> bool:
+        return bool(self.disagreements)
+
+    def review(self, kind):
+        return {
+            ReviewKind.FIRST: self.first,
+            ReviewKind.SECOND: self.second,
+            ReviewKind.ADJUDICATED: self.adjudicated,
+        }[kind]
+
+    @property
+    def is_blind(self) -> bool:
+        return self.in_sample or self.second is not None
+
+    def side_of(self, user) -> str | None:
+        """Which of the two blind reviews ``user`` makes (or made), if either."""
+        if user.pk in {self.case.assigned_to_id, self.first and self.first.reviewer_id}:
+            return ReviewKind.FIRST
+        if user.pk in {self.case.second_reviewer_id, self.second and self.second.reviewer_id}:
+            return ReviewKind.SECOND
+        return None
+
+    def is_blind_reviewer(self, user) -> bool:
+        """Whether ``user`` is (or is down to be) one of the two blind reviewers of this case."""
+        return self.is_blind and self.side_of(user) is not None
+
+    def may_see(self, user, review) -> bool:
+        """Whether ``user`` may see this review's answers and its audit trail.
+
+        While a case's double review is under way, nobody who is or could
+        become one of its two reviewers sees the other's answers: reviewers
+        see only their own, and other inspectors see neither. Lead inspectors
+        who are not reviewers of the case, and admins, see everything; once
+        both reviews are in, everybody who may see the case sees both.
+        """
+        if review is None:
+            return False
+        if self.pair_complete or not self.is_blind:
+            return True
+        if self.side_of(user) == review.kind:
+            return True
+        if user.role == Role.ADMIN:
+            return True
+        return user.role == Role.LEAD_INSPECTOR and not self.is_blind_reviewer(user)
+
+    def kind_for(self, user) -> str | None:
+        """Which review ``user`` may write on this case now, if any."""
+        if not self.case.inspection.is_open_for_review or not is_reviewer(user):
+            return None
+        if self.pair_complete:
+            # The adjudicator is a third person: neither of the two reviewers.
+            independent = user.pk not in {self.first.reviewer_id, self.second.reviewer_id}
+            if is_lead(user) and independent and self.needs_adjudication:
+                return ReviewKind.ADJUDICATED
+            return None
+        second_reviewer = self.second.reviewer_id if self.second else self.case.second_reviewer_id
+        if second_reviewer == user.pk:
+            return ReviewKind.SECOND
+        if self.first is None:
+            return ReviewKind.FIRST if self.case.assigned_to_id == user.pk else None
+        if self.case.assigned_to_id == user.pk or self.first.reviewer_id == user.pk:
+            return ReviewKind.FIRST
+        # A lead may correct a first review, unless that would let a blind
+        # reviewer see the other's answers.
+        if is_lead(user) and not self.is_blind_reviewer(user):
+            return ReviewKind.FIRST
+        return None
+
+
+# --- saving a review without losing anyone's work ------------------------------------------
+
+
+def _open_inspection_for_update(inspection_id):
+    """Lock the inspection row so a sign-off and a save cannot interleave; refuse if closed."""
+    inspection = Inspection.objects.select_for_update().get(pk=inspection_id)
+    if not inspection.is_open_for_review:
+        raise NotAllowed(
+            f"This inspection is {inspection.get_status_display().lower()}: its reviews are "
+            "read-only until a lead inspector reopens it."
+        )
+    return inspection
+
+
+def _changes_since(review, version):
+    """What changed in ``review`` since ``version``, from its audit trail, and who changed it."""
+    history = list(review.history.filter(version__gte=version).order_by("history_date"))
+    latest = history[-1] if history else None
+    base = next((h for h in history if h.version == version), None)
+    changes = []
+    if base is not None:
+        for name in REVIEW_FIELDS:
+            attname = "corrected_offence_group_id" if name == "corrected_offence_group" else name
+            before, after = getattr(base, attname), getattr(review, attname)
+            if before != after:
+                changes.append(
+                    (
+                        field_label(name),
+                        describe_value(name, before),
+                        describe_value(name, after),
+                    )
+                )
+    return (
+        changes,
+        (latest.history_user if latest else None),
+        (latest.history_date if latest else None),
+    )
+
+
+def save_review(case, kind, user, values, expected_version):
+    """Save ``user``'s review of ``case`` if nobody else has saved it since ``expected_version``.
+
+    ``values`` maps REVIEW_FIELDS to their new values (already checked by the
+    form). ``expected_version`` is the version the person opened, 0 for a review
+    that did not exist yet. Raises NotAllowed, or ReviewConflict carrying what
+    the other person changed; in both cases nothing is written.
+    """
+    problems = decisions.contradictions(
+        case.record_type, {name: values.get(name) for name in decisions.DECISION_FIELDS}
+    )
+    if problems:
+        raise WorkflowError("; ".join(f"{name}: {message}" for name, message in problems))
+
+    with transaction.atomic():
+        _open_inspection_for_update(case.inspection_id)
+        case = SampledCase.objects.select_related("inspection").get(pk=case.pk)
+        state = CaseState.of(case)
+        if state.kind_for(user) != kind:
+            raise NotAllowed("You cannot make this review of this case.")
+        if kind == ReviewKind.SECOND and state.first and state.first.reviewer_id == user.pk:
+            raise NotAllowed("The second review must be made by a different inspector.")
+        if kind == ReviewKind.FIRST and state.second and state.second.reviewer_id == user.pk:
+            raise NotAllowed(
+                "You made the second review of this case: someone else makes the first."
+            )
+
+        review = state.review(kind)
+        if review is None:
+            if expected_version != 0:
+                raise WorkflowError("This review no longer exists; reload the case.")
+            review = CaseReview(case=case, kind=kind, reviewer=user, version=1)
+            _apply(review, values)
+            review.full_clean(validate_unique=False, validate_constraints=False)
+            try:
+                with transaction.atomic():
+                    review.save()
+            except IntegrityError:
+                # Someone created this review between our read and our write.
+                current = CaseReview.objects.get(case=case, kind=kind)
+                changes, who, when = _changes_since(current, 0)
+                raise ReviewConflict(current, changes, who, when) from None
+            return review
+
+        # The compare-and-swap: only one save can move the version on from N.
+        claimed = CaseReview.objects.filter(pk=review.pk, version=expected_version).update(
+            version=expected_version + 1
+        )
+        if not claimed:
+            current = CaseReview.objects.get(pk=review.pk)
+            changes, who, when = _changes_since(current, expected_version)
+            raise ReviewConflict(current, changes, who, when)
+        review.version = expected_version + 1
+        # The person the case is now assigned to takes the review over; a lead
+        # correcting someone's review leaves it theirs (the audit trail says who).
+        if state.side_of(user) == kind:
+            review.reviewer = user
+        _apply(review, values)
+        review.full_clean(validate_unique=False, validate_constraints=False)
+        # A full save (not update()) so the audit trail and the figures'
+        # recompute receivers see it.
+        review.save()
+        return review
+
+
+def _apply(review, values):
+    for name in REVIEW_FIELDS:
+        if name in values:
+            setattr(review, name, values[name])
+
+
+# --- assignment and claiming ----------------------------------------------------------------
+
+
+def _no_review_of_kind(kind, **extra):
+    return ~Exists(CaseReview.objects.filter(case=OuterRef("pk"), kind=kind, **extra))
+
+
+def claim_next_case(inspection, user):
+    """Give ``user`` the next unassigned, unreviewed case, or None if there is none.
+
+    The claim is a conditional UPDATE (only while still unassigned), so two
+    inspectors claiming at once never get the same case: the loser's update
+    matches no row and it moves on to the next candidate.
+    """
+    if not is_reviewer(user):
+        raise NotAllowed("Only inspectors take cases.")
+    with transaction.atomic():
+        _open_inspection_for_update(inspection.pk)
+    claimable = (
+        SampledCase.objects.filter(inspection=inspection, assigned_to__isnull=True)
+        .exclude(second_reviewer=user)
+        .filter(_no_review_of_kind(ReviewKind.FIRST))
+        .exclude(Exists(CaseReview.objects.filter(case=OuterRef("pk"), reviewer=user)))
+    )
+    # Each lost race means someone else took a case; a few retries find one
+    # nobody has, without looping for ever under heavy contention.
+    for _ in range(20):
+        candidate = _next_candidate(claimable)
+        if candidate is None:
+            return None
+        if claimable.filter(pk=candidate).update(assigned_to=user):
+            return SampledCase.objects.get(pk=candidate)
+    return None
+
+
+def _next_candidate(claimable):
+    return claimable.order_by("reference", "pk").values_list("pk", flat=True).first()
+
+
+def claim_second_review(case, user):
+    """Make ``user`` the blind second reviewer of ``case``, if nobody has taken it yet."""
+    if not is_reviewer(user):
+        raise NotAllowed("Only inspectors make second reviews.")
+    with transaction.atomic():
+        inspection = _open_inspection_for_update(case.inspection_id)
+    if not in_double_review_sample(case, inspection.double_review_fraction):
+        raise NotAllowed("This case is not in the double-review sample.")
+    claimed = (
+        SampledCase.objects.filter(pk=case.pk, second_reviewer__isnull=True)
+        .exclude(assigned_to=user)
+        .filter(_no_review_of_kind(ReviewKind.SECOND))
+        .exclude(Exists(CaseReview.objects.filter(case=OuterRef("pk"), reviewer=user)))
+        .update(second_reviewer=user)
+    )
+    if not claimed:
+        raise NotAllowed(
+            "You cannot take this second review: someone else has it, or you are its first "
+            "reviewer."
+        )
+    return SampledCase.objects.get(pk=case.pk)
+
+
+def assign_cases(inspection, cases, assignee, *, second=False):
+    """Give ``cases`` (all of this inspection) to ``assignee`` (None to unassign).
+
+    All or nothing: if any case cannot be given to this person, nothing is
+    assigned and the refusal names the case.
+    """
+    if assignee is not None and not reviewers_of(inspection).filter(pk=assignee.pk).exists():
+        raise NotAllowed(f"{assignee} is not a reviewer of this inspection.")
+    with transaction.atomic():
+        _open_inspection_for_update(inspection.pk)
+        cases = list(
+            SampledCase.objects.select_for_update()
+            .filter(pk__in=[case.pk for case in cases], inspection=inspection)
+            .select_related("inspection")
+            .order_by("reference")
+        )
+        reviews = {
+            (review.case_id, review.kind): review
+            for review in CaseReview.objects.filter(case__in=cases)
+        }
+        for case in cases:
+            first = reviews.get((case.pk, ReviewKind.FIRST))
+            second_review = reviews.get((case.pk, ReviewKind.SECOND))
+            if second:
+                if not in_double_review_sample(case):
+                    raise NotAllowed(f"{case.reference} is not in the double-review sample.")
+                if second_review is not None:
+                    raise NotAllowed(f"{case.reference} already has its second review.")
+                if assignee and (
+                    case.assigned_to_id == assignee.pk
+                    or (first and first.reviewer_id == assignee.pk)
+                ):
+                    raise NotAllowed(
+                        f"{assignee} is the first reviewer of {case.reference}: the second "
+                        "review needs someone else."
+                    )
+                case.second_reviewer = assignee
+            else:
+                if assignee and (
+                    case.second_reviewer_id == assignee.pk
+                    or (second_review and second_review.reviewer_id == assignee.pk)
+                ):
+                    raise NotAllowed(
+                        f"{assignee} is the second reviewer of {case.reference}: the first "
+                        "review needs someone else."
+                    )
+                if first is not None and second_review is not None:
+                    raise NotAllowed(
+                        f"{case.reference} has both its blind reviews: it can no longer be "
+                        "reassigned."
+                    )
+                case.assigned_to = assignee
+        SampledCase.objects.bulk_update(cases, ["second_reviewer" if second else "assigned_to"])
+    return cases
+
+
+# --- queues ---------------------------------------------------------------------------------
+
+
+def case_pairs(inspection):
+    """The blind review pairs of an inspection: {case id: (first values, second values)}.
+
+    Each side is a dict of reviewer_id and COMPARED_FIELDS. One query, however
+    many cases.
+    """
+    sides = {}
+    for row in CaseReview.objects.filter(
+        case__inspection=inspection, kind__in=(ReviewKind.FIRST, ReviewKind.SECOND)
+    ).values("case_id", "kind", "reviewer_id", *COMPARED_FIELDS):
+        sides.setdefault(row["case_id"], {})[row["kind"]] = row
+    return {
+        case_id: (both[ReviewKind.FIRST], both[ReviewKind.SECOND])
+        for case_id, both in sides.items()
+        if len(both) == 2
+    }
+
+
+def disagreeing_case_ids(inspection) -> set[int]:
+    return {
+        case_id
+        for case_id, (first, second) in case_pairs(inspection).items()
+        if any(first[name] != second[name] for name in COMPARED_FIELDS)
+    }
+
+
+def awaiting_second_review(inspection, cases=None):
+    cases = SampledCase.objects.filter(inspection=inspection) if cases is None else cases
+    return cases.filter(pk__in=double_review_case_ids(inspection)).filter(
+        _no_review_of_kind(ReviewKind.SECOND)
+    )
+
+
+def awaiting_adjudication(inspection, cases=None):
+    cases = SampledCase.objects.filter(inspection=inspection) if cases is None else cases
+    return cases.filter(pk__in=disagreeing_case_ids(inspection)).filter(
+        _no_review_of_kind(ReviewKind.ADJUDICATED)
+    )
+
+
+def queue_cases(name, inspection, user, cases):
+    """The cases of one work queue, narrowed from ``cases`` (already scoped to ``user``).
+
+    mine: work waiting for ``user`` (first reviews assigned to them not yet
+    made, second reviews they took not yet made); unassigned: cases nobody has
+    taken and nobody has reviewed; second: cases of the double-review sample
+    still without a second review that an inspector could take (all of them,
+    taken or not, for a lead or admin); adjudication: disagreeing pairs without an adjudicated
+    review (leads and admins only); all: every case.
+    """
+    if name == "mine":
+        return cases.filter(
+            (Q(assigned_to=user) & _no_review_of_kind(ReviewKind.FIRST))
+            | (Q(second_reviewer=user) & _no_review_of_kind(ReviewKind.SECOND))
+        )
+    if name == "unassigned":
+        return cases.filter(assigned_to__isnull=True).filter(_no_review_of_kind(ReviewKind.FIRST))
+    if name == "second":
+        waiting = awaiting_second_review(inspection, cases)
+        if user.role in (Role.ADMIN, Role.LEAD_INSPECTOR):
+            return waiting  # they manage the sample, taken or not
+        return (
+            waiting.filter(second_reviewer__isnull=True)
+            .exclude(assigned_to=user)
+            .exclude(Exists(CaseReview.objects.filter(case=OuterRef("pk"), reviewer=user)))
+        )
+    if name == "adjudication":
+        if user.role not in (Role.ADMIN, Role.LEAD_INSPECTOR):
+            return cases.none()
+        return awaiting_adjudication(inspection, cases)
+    return cases
+
+
+def neighbours(queue, case):
+    """The cases before and after ``case`` in ``queue`` (ordered by reference), or None.
+
+    ``case`` need not be in the queue any more (saving it may have taken it
+    out): its neighbours are then the cases that would sit either side of it.
+    """
+    ordered = queue.order_by("reference", "pk")
+    after = Q(reference__gt=case.reference) | Q(reference=case.reference, pk__gt=case.pk)
+    following = ordered.filter(after).first()
+    preceding = ordered.exclude(after).exclude(pk=case.pk).order_by("-reference", "-pk").first()
+    return preceding, following
+
+
+# --- sign-off -------------------------------------------------------------------------------
+
+
+def outstanding_work(inspection) -> dict[str, int]:
+    """What still stands between an inspection and its sign-off (empty when nothing does)."""
+    counts = {
+        "cases without a complete first review": SampledCase.objects.filter(inspection=inspection)
+        .exclude(
+            Exists(
+                CaseReview.objects.filter(
+                    decisions.complete_q(), case=OuterRef("pk"), kind=ReviewKind.FIRST
+                )
+            )
+        )
+        .count(),
+        "second reviews not yet made": awaiting_second_review(inspection).count(),
+        "disagreements awaiting adjudication": awaiting_adjudication(inspection).count(),
+    }
+    return {label: count for label, count in counts.items() if count}
+
+
+def sign_off(inspection, user):
+    """Close the inspection's reviews: they are read-only until a lead inspector reopens them."""
+    if not is_lead(user):
+        raise NotAllowed("Only a lead inspector signs off an inspection.")
+    with transaction.atomic():
+        locked = _open_inspection_for_update(inspection.pk)
+        outstanding = outstanding_work(locked)
+        if outstanding:
+            raise WorkflowError(
+                "The inspection cannot be signed off yet: "
+                + "; ".join(f"{count} {label}" for label, count in outstanding.items())
+                + "."
+            )
+        now = timezone.now()
+        locked.status = InspectionStatus.SIGNED_OFF
+        locked.signed_off_by, locked.signed_off_at = user, now
+        locked.save(update_fields=["status", "signed_off_by", "signed_off_at"])
+        SignOffEvent.objects.create(
+            inspection=locked, action=SignOffAction.SIGNED_OFF, by=user, at=now
+        )
+    return locked
+
+
+def reopen(inspection, user):
+    """Reopen a signed-off inspection so its reviews can be changed again."""
+    if not is_lead(user):
+        raise NotAllowed("Only a lead inspector reopens an inspection.")
+    with transaction.atomic():
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        if locked.status != InspectionStatus.SIGNED_OFF:
+            raise WorkflowError(
+                f"Only a signed-off inspection can be reopened; this one is "
+                f"{locked.get_status_display().lower()}."
+            )
+        now = timezone.now()
+        locked.status = InspectionStatus.REVIEW
+        locked.signed_off_by = locked.signed_off_at = None
+        locked.reopened_by, locked.reopened_at = user, now
+        locked.save(
+            update_fields=["status", "signed_off_by", "signed_off_at", "reopened_by", "reopened_at"]
+        )
+        SignOffEvent.objects.create(
+            inspection=locked, action=SignOffAction.REOPENED, by=user, at=now
+        )
+    return locked
