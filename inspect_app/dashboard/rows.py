@@ -1,0 +1,217 @@
+"""Stored figures as the rows every table, chart and export of the dashboard shows.
+
+A row is one presented figure (``figures.present``) with the name of the
+place it belongs to. Nothing here works out a rate or an interval: it only
+reads what ``present`` gave and puts it into words the pages share, so that a
+figure says "not statistically reliable" the same way on a page, in a chart's
+hover text and in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils.html import format_html
+
+from inspect_app.compliance import figures
+from inspect_app.compliance.models import ComplianceFigure, Scope
+from inspect_app.dashboard.forms import Presentation
+
+RELIABLE = "Reliable"
+NOT_RELIABLE = "Not statistically reliable"
+
+
+@dataclass
+class FigureRow:
+    """One figure of one place (a force, offence group, region, programme), as shown."""
+
+    name: str
+    metric: str
+    numerator: int
+    denominator: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    reliable: bool | None
+    absent_reason: str = ""
+    url: str = ""
+    region: str = ""
+    method: str = ""
+    confidence: float | None = None
+    unrecorded: float | None = None
+    unrecorded_low: float | None = None
+    unrecorded_high: float | None = None
+    #: Funnel-plot verdict in words, where the page draws one.
+    funnel: str = ""
+    sort_key: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.rate is not None
+
+    @property
+    def reliability(self) -> str:
+        """The reliability in words: never only a colour."""
+        if self.rate is None:
+            return f"No figure: {self.absent_reason}"
+        return RELIABLE if self.reliable else NOT_RELIABLE
+
+    # --- ready-made cells for the tables (no render methods: see tables.FigureTable) ---
+
+    @property
+    def name_html(self) -> str:
+        if self.url:
+            return format_html('<a href="{}">{}</a>', self.url, self.name)
+        return self.name
+
+    @property
+    def rate_text(self) -> str | None:
+        return None if self.rate is None else f"{self.rate * 100:.1f}%"
+
+    @property
+    def rate_percent(self) -> float | None:
+        return None if self.rate is None else round(self.rate * 100, 1)
+
+    @property
+    def interval_text(self) -> str | None:
+        if self.rate is None:
+            return None
+        return f"{self.ci_low * 100:.1f}% to {self.ci_high * 100:.1f}%"
+
+    @property
+    def ci_low_percent(self) -> float | None:
+        return None if self.ci_low is None else round(self.ci_low * 100, 1)
+
+    @property
+    def ci_high_percent(self) -> float | None:
+        return None if self.ci_high is None else round(self.ci_high * 100, 1)
+
+    @property
+    def reliability_html(self) -> str:
+        if self.available and not self.reliable:
+            return format_html('<strong class="tag tag--grey">{}</strong>', NOT_RELIABLE.lower())
+        return self.reliability
+
+    @property
+    def confidence_percent(self) -> str:
+        return "" if self.confidence is None else f"{self.confidence * 100:g}"
+
+    @property
+    def funnel_html(self) -> str:
+        if self.funnel.startswith("Outlier"):
+            return format_html('<strong class="tag tag--red">{}</strong>', self.funnel)
+        return self.funnel
+
+    @property
+    def unrecorded_text(self) -> str | None:
+        return None if self.unrecorded is None else f"{self.unrecorded:,.0f}"
+
+    @property
+    def unrecorded_range_text(self) -> str | None:
+        if self.unrecorded is None:
+            return None
+        high = "no upper limit" if self.unrecorded_high is None else f"{self.unrecorded_high:,.0f}"
+        return f"{self.unrecorded_low:,.0f} to {high}"
+
+    @property
+    def unrecorded_rounded(self) -> int | None:
+        return None if self.unrecorded is None else round(self.unrecorded)
+
+    @property
+    def unrecorded_low_rounded(self) -> int | None:
+        return None if self.unrecorded_low is None else round(self.unrecorded_low)
+
+    @property
+    def unrecorded_high_for_export(self) -> int | str | None:
+        """The upper bound of unrecorded crimes: a number, "no upper limit", or nothing."""
+        if self.unrecorded is None:
+            return None
+        if self.unrecorded_high is None:
+            return "no upper limit"
+        return round(self.unrecorded_high)
+
+    @property
+    def shortfall(self) -> float | None:
+        """The share that fell short of the standard (for the recording rate: under-recording)."""
+        return None if self.rate is None else 1.0 - self.rate
+
+    @property
+    def shortfall_low(self) -> float | None:
+        return None if self.ci_high is None else 1.0 - self.ci_high
+
+    @property
+    def shortfall_high(self) -> float | None:
+        return None if self.ci_low is None else 1.0 - self.ci_low
+
+
+def row_from(presented: figures.PresentedFigure, name: str, url: str = "", region: str = ""):
+    """A row for one presented figure."""
+    figure = presented.figure
+    unrecorded = presented.estimated_unrecorded or (None, None, None)
+    return FigureRow(
+        name=name,
+        url=url,
+        region=region,
+        metric=figure.get_metric_display(),
+        numerator=figure.numerator,
+        denominator=figure.denominator,
+        rate=presented.rate,
+        ci_low=presented.ci_low,
+        ci_high=presented.ci_high,
+        reliable=presented.reliable,
+        absent_reason=presented.absent_reason,
+        method=presented.method,
+        confidence=presented.confidence,
+        unrecorded=unrecorded[0],
+        unrecorded_low=unrecorded[1],
+        unrecorded_high=figures.finite_or_none(unrecorded[2]),
+    )
+
+
+def present_all(stored, presentation: Presentation):
+    """``figures.present`` with the reader's method and confidence."""
+    return figures.present(list(stored), presentation.method, presentation.confidence)
+
+
+def force_rows(stored, presentation: Presentation) -> list[FigureRow]:
+    """One row per inspection figure, named after the inspected force."""
+    return [
+        row_from(
+            presented,
+            name=presented.figure.force.name,
+            url=presented.figure.force.get_absolute_url(),
+            region=presented.figure.region.name if presented.figure.region_id else "",
+        )
+        for presented in present_all(stored, presentation)
+    ]
+
+
+def pooled_offence_group_figures(stored_offence_group_figures, metric) -> list[ComplianceFigure]:
+    """Each offence group's figure over all the forces in ``stored_offence_group_figures``.
+
+    The stored figures hold each offence group per inspection only; a
+    programme-wide group figure is the sum of those counts (exactly how
+    compliance pools a region), read in one GROUP BY query. The result is
+    unsaved figures for ``figures.present``, so the interval maths stays in
+    compliance. Pooled, not weighted by volume: the pages say so.
+    """
+    totals = (
+        stored_offence_group_figures.filter(scope=Scope.OFFENCE_GROUP, metric=metric)
+        .values("offence_group_id", "offence_group__name", "offence_group__code")
+        .annotate(numerator_total=Sum("numerator"), denominator_total=Sum("denominator"))
+        .order_by("offence_group__name")
+    )
+    pooled = []
+    for total in totals:
+        figure = ComplianceFigure(
+            scope=Scope.PROGRAMME,
+            metric=metric,
+            numerator=total["numerator_total"] or 0,
+            denominator=total["denominator_total"] or 0,
+            offence_group_id=total["offence_group_id"],
+        )
+        figure.group_name = total["offence_group__name"]
+        figure.group_code = total["offence_group__code"]
+        pooled.append(figure)
+    return pooled

@@ -1,0 +1,114 @@
+"""Downloads of the tables: the numbers on the page, formulas neutralised, scoped like pages."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from forces.models import Force
+from inspect_app.dashboard.exports import neutralise
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("Essex", "Essex"),
+        ("", ""),
+        (-3, -3),
+        (91.7, 91.7),
+        (None, None),
+    ],
+)
+def test_formula_like_text_gets_a_leading_quote(value, written):
+    assert neutralise(value) == written
+
+
+def read_csv(response):
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_the_force_table_exports_every_number_and_the_reliability_in_words(
+    client, lead_user, stored
+):
+    client.force_login(lead_user)
+    url = reverse("programme-detail", args=[stored.slug])
+    rows = read_csv(client.get(url + "?_export=csv"))
+    essex = next(r for r in rows if r["Force"] == "Essex")
+    assert essex["Met the standard (k)"] == "110" and essex["Sample size (n)"] == "120"
+    assert essex["Rate (%)"] == "91.7"
+    assert (essex["Interval low (%)"], essex["Interval high (%)"]) == ("85.3", "95.4")
+    assert essex["Reliability"] == "Not statistically reliable"
+    assert essex["Interval method"] == "wilson" and essex["Confidence (%)"] == "95"
+    assert int(essex["Unrecorded crimes a year (estimate)"]) > 0
+    assert "<" not in response_text(client, url + "?_export=csv")  # no markup in cells
+
+
+def response_text(client, url):
+    return client.get(url).content.decode()
+
+
+def test_an_export_follows_the_method_confidence_and_filters_shown(client, lead_user, stored):
+    client.force_login(lead_user)
+    url = reverse("programme-detail", args=[stored.slug])
+    rows = read_csv(client.get(url + "?_export=csv&method=exact&confidence=0.99&force=ess"))
+    assert [r["Force"] for r in rows] == ["Essex"]
+    assert rows[0]["Interval method"] == "exact" and rows[0]["Confidence (%)"] == "99"
+    assert rows[0]["Interval low (%)"] != "85.3"
+
+
+def test_other_tables_export_by_name(client, lead_user, stored):
+    client.force_login(lead_user)
+    url = reverse("programme-detail", args=[stored.slug])
+    groups = read_csv(client.get(url + "?_export=csv&_table=offence-groups"))
+    assert {r["Offence group"] for r in groups} >= {"Rape", "Sexual offences"}
+    regions = read_csv(client.get(url + "?_export=csv&_table=regions"))
+    assert [r["Region"] for r in regions] == ["East of England"]
+
+
+def test_a_formula_in_a_force_name_is_neutralised_in_the_export(client, lead_user, stored, force_b):
+    Force.objects.filter(pk=force_b.pk).update(name='=HYPERLINK("http://evil.example","x")')
+    client.force_login(lead_user)
+    text = response_text(client, reverse("programme-detail", args=[stored.slug]) + "?_export=csv")
+    assert '\'=HYPERLINK(""http://evil.example"",""x"")' in text
+    assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+
+def test_a_commissioners_export_holds_only_their_force(client, commissioner_a, stored, force_a):
+    client.force_login(commissioner_a)
+    for table in ("figures", "offence-groups", "trend"):
+        text = response_text(client, f"{force_a.get_absolute_url()}?_export=csv&_table={table}")
+        assert "Hertfordshire" not in text
+    trend = read_csv(client.get(f"{force_a.get_absolute_url()}?_export=csv&_table=trend"))
+    assert [r["Rate (%)"] for r in trend] == ["91.7"]
+
+
+def test_the_xlsx_export_holds_the_same_cells(client, lead_user, stored, force_b):
+    from openpyxl import load_workbook
+
+    Force.objects.filter(pk=force_b.pk).update(name="=1+1")
+    client.force_login(lead_user)
+    response = client.get(reverse("programme-detail", args=[stored.slug]) + "?_export=xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    by_force = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert by_force["Essex"]["Reliability"] == "Not statistically reliable"
+    assert "'=1+1" in by_force
+
+
+def test_an_unknown_export_format_is_a_message_not_an_error(client, lead_user, stored):
+    client.force_login(lead_user)
+    response = client.get(reverse("programme-detail", args=[stored.slug]) + "?_export=json")
+    assert response.status_code == 200
+    assert "Downloads in “json” are not available: choose CSV or XLSX" in response.content.decode()
