@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 # Front-end test tools (axe-core) from the npm registry, when npm is there.
 node_modules/.installed: package.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm install --no-audit --no-fund --silent && touch $@; \
+		npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
 setup: $(VENV)/.installed .env $(if $(wildcard package.json),node_modules/.installed)

@@ -72,6 +72,25 @@ def tasks_run_in_process(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def no_cached_pages():
+    """Each test starts without cached figure-page bodies.
+
+    On Redis only those keys go: the same database carries Celery's queues,
+    which a flush would take from under a running worker.
+    """
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match="*dashboard-body:*"):
+            client.delete(key)
+    else:
+        cache.clear()
+    yield
+
+
 # --- forces, inspections and people -------------------------------------------------------
 
 

@@ -16,11 +16,13 @@ from django.urls import reverse
 from django_tables2 import RequestConfig, SingleTableView
 
 from forces.models import Force, OffenceGroup
+from inspect_app.accounts.access import may_do_casework
 from inspect_app.accounts.decorators import role_required
 from inspect_app.accounts.roles import Role
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.dashboard import charts, exports
+from inspect_app.dashboard.caching import figures_page, reader_scope
 from inspect_app.dashboard.filters import ForceFigureFilter
 from inspect_app.dashboard.forms import read_presentation
 from inspect_app.dashboard.rows import (
@@ -153,6 +155,16 @@ def programme_list(request):
 def programme_detail(request, slug):
     """The national picture: every force, offence group and region, and the weighted estimate."""
     programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    return figures_page(
+        request,
+        page="programme",
+        scope=reader_scope(request.user),
+        parts=[programme.pk],
+        build=lambda: _build_programme(request, programme),
+    )
+
+
+def _build_programme(request, programme):
     page = FigurePage(request)
     metric = page.presentation.metric
     stored = figures.stored_figures(programme=programme, user=request.user)
@@ -241,8 +253,8 @@ def programme_detail(request, slug):
     download = page.export(f"{programme.slug}-{metric}")
     if download is not None:
         return download
-    return render(
-        request,
+    return (
+        f"{programme}: {page.presentation.metric_label.lower()}",
         "dashboard/programme_detail.html",
         page.context(
             programme=programme,
@@ -280,6 +292,16 @@ def offence_detail(request, slug, code):
     """One offence group (e.g. rape) in every force of a programme."""
     programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
     group = get_object_or_404(OffenceGroup.objects.visible_to(request.user), code__iexact=code)
+    return figures_page(
+        request,
+        page="offence",
+        scope=reader_scope(request.user),
+        parts=[programme.pk, group.pk],
+        build=lambda: _build_offence(request, programme, group),
+    )
+
+
+def _build_offence(request, programme, group):
     page = FigurePage(request)
     metric = page.presentation.metric
     stored = figures.stored_figures(programme=programme, user=request.user).filter(
@@ -307,8 +329,8 @@ def offence_detail(request, slug, code):
     download = page.export(f"{programme.slug}-{group.code.lower()}-{metric}")
     if download is not None:
         return download
-    return render(
-        request,
+    return (
+        f"{group} – {programme}",
         "dashboard/offence_detail.html",
         page.context(
             programme=programme,
@@ -340,6 +362,16 @@ def force_detail(request, slug):
     force = get_object_or_404(
         Force.objects.visible_to(request.user).select_related("region"), slug=slug
     )
+    return figures_page(
+        request,
+        page="force",
+        scope=reader_scope(request.user),
+        parts=[force.pk, force.recorded_crime_volume],
+        build=lambda: _build_force(request, force),
+    )
+
+
+def _build_force(request, force):
     page = FigurePage(request)
     metric = page.presentation.metric
     inspections = list(
@@ -378,8 +410,8 @@ def force_detail(request, slug):
             )
         ]
     return _render_force_like(
-        request,
         page,
+        str(force),
         "dashboard/force_detail.html",
         filename=f"{force.slug}-{metric}",
         cards=cards,
@@ -407,7 +439,7 @@ def _chosen_inspection(page, inspections):
     return inspections[0] if inspections else None
 
 
-def _render_force_like(request, page, template, *, filename, cards, groups, trend=None, **extra):
+def _render_force_like(page, title, template, *, filename, cards, groups, trend=None, **extra):
     """The force and inspection pages share cards, the offence-group chart and its table."""
     metric = page.presentation.metric
     group_chart = None
@@ -437,8 +469,8 @@ def _render_force_like(request, page, template, *, filename, cards, groups, tren
     download = page.export(filename)
     if download is not None:
         return download
-    return render(
-        request,
+    return (
+        title,
         template,
         page.context(
             cards=cards,
@@ -458,6 +490,19 @@ def inspection_detail(request, slug):
     inspection = get_object_or_404(
         Inspection.objects.visible_to(request.user).select_related("force", "programme"), slug=slug
     )
+    casework = may_do_casework(request.user, inspection)
+    return figures_page(
+        request,
+        page="inspection",
+        # The review progress moves with every review, and every review
+        # causes a recompute, which gives the cached body a new version.
+        scope=reader_scope(request.user, casework=casework),
+        parts=[inspection.pk, inspection.status, inspection.recording_time_limit_hours],
+        build=lambda: _build_inspection(request, inspection),
+    )
+
+
+def _build_inspection(request, inspection):
     page = FigurePage(request)
     metric = page.presentation.metric
     stored = figures.stored_figures(inspection=inspection, user=request.user)
@@ -474,8 +519,8 @@ def inspection_detail(request, slug):
     ]
     progress = _review_progress(request.user, inspection)
     return _render_force_like(
-        request,
         page,
+        f"{inspection.force} – {inspection.programme}",
         "dashboard/inspection_detail.html",
         filename=f"{inspection.slug}-{metric}",
         cards=cards,

@@ -1,0 +1,111 @@
+"""Caching the bodies of the figure pages.
+
+A figure page is a pure function of the stored figures, the reader's scope
+(what their role lets them see) and the query string (metric, interval
+method, confidence, filters, sorting, page). Stored figures only change when
+a recompute writes a new set, so a page body rendered once serves every
+reader with the same scope until then: the cache key carries a version of the
+stored figures, and a recompute makes every older body unreachable.
+
+The header (the reader's name, the sign-out form and its CSRF token) is
+rendered for each request around the cached body, so nothing personal is
+shared between readers.
+
+The cache is Redis in production. If Redis is unreachable the page is built
+as if nothing were cached: a figures page never fails because its cache did.
+"""
+
+import hashlib
+import logging
+
+from django.core.cache import cache
+from django.db.models import Max
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from inspect_app.compliance.models import ComplianceFigure
+
+logger = logging.getLogger(__name__)
+
+BODY_TIMEOUT_SECONDS = 60 * 60
+SHELL_TEMPLATE = "dashboard/figures_page.html"
+
+
+def figures_version():
+    """Changes whenever any programme's stored figures are rewritten.
+
+    A recompute replaces a programme's rows with new ones, whose ids are higher
+    than any before, so the highest id is a version read from the primary
+    key's index alone.
+    """
+    return ComplianceFigure.objects.aggregate(latest=Max("pk"))["latest"] or 0
+
+
+def reader_scope(user, *, casework=False):
+    """Who shares a page body: everyone of one role, a commissioner with their force's
+    other readers, and casework readers apart from those who may not see cases."""
+    scope = [user.role]
+    if user.force_id:
+        scope.append(f"force={user.force_id}")
+    if casework:
+        scope.append("casework")
+    return scope
+
+
+def body_key(request, page, scope, parts):
+    query = sorted((name, tuple(values)) for name, values in request.GET.lists())
+    identity = repr((page, tuple(scope), tuple(parts), query, figures_version()))
+    return "dashboard-body:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _get(key):
+    try:
+        return cache.get(key)
+    except Exception:  # an unreachable cache must not take the page down with it
+        logger.warning("figure page cache unavailable; building the page", exc_info=True)
+        return None
+
+
+def _set(key, value):
+    try:
+        cache.set(key, value, BODY_TIMEOUT_SECONDS)
+    except Exception:
+        logger.warning("figure page cache unavailable; not storing the page", exc_info=True)
+
+
+def figures_page(request, *, page, scope, parts, build):
+    """Serve a figures page, building its body only when no reader of this scope has.
+
+    ``build()`` returns either a download (a response) or ``(title, body
+    template, context)``; downloads are kept too, as their bytes and headers.
+    """
+    key = body_key(request, page, scope, parts)
+    shown = _get(key)
+    if shown is None:
+        built = build()
+        shown = _download(built) if isinstance(built, HttpResponse) else _rendered(request, built)
+        if shown is None:  # a streamed or otherwise unrepeatable response
+            return built
+        _set(key, shown)
+    if "download" in shown:
+        response = HttpResponse(shown["download"], status=shown["status"])
+        for header, value in shown["headers"]:
+            response[header] = value
+        return response
+    return render(request, SHELL_TEMPLATE, shown)
+
+
+def _download(response):
+    if response.streaming:
+        return None
+    return {
+        "download": response.content,
+        "status": response.status_code,
+        "headers": list(response.headers.items()),
+    }
+
+
+def _rendered(request, built):
+    title, template, context = built
+    return {"title": title, "body": render_to_string(template, context, request=request)}

@@ -1,0 +1,91 @@
+"""Figure pages are built once per reader scope and figures version, and never shared
+across scopes; a broken cache never breaks a page."""
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from inspect_app.compliance import figures
+from tests.dashboard.builders import add_sample
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, len(captured.captured_queries)
+
+
+def test_a_second_reader_of_the_same_scope_gets_the_built_body(
+    client, stored, lead_user, admin_user
+):
+    url = reverse("programme-detail", args=[stored.slug])
+    client.force_login(lead_user)
+    first, built = queries_for(client, url)
+    again, served = queries_for(client, url)
+    assert served < built
+    assert "71.8%" in again.content.decode() and "91.7%" in again.content.decode()
+    # The header is each reader's own, around the shared body.
+    assert "lee-lead" in again.content.decode()
+
+
+def test_a_recompute_shows_new_figures_at_once(client, stored, lead_user, inspection_a):
+    url = inspection_a.get_absolute_url()
+    client.force_login(lead_user)
+    assert "91.7%" in client.get(url).content.decode()  # 110 of 120
+    add_sample(inspection_a, 0, 120)  # 110 of 240 now
+    assert "91.7%" in client.get(url).content.decode()  # not recomputed yet: stored figures
+    figures.recompute_programme(stored.pk)
+    assert "45.8%" in client.get(url).content.decode()
+
+
+def test_the_query_string_is_part_of_what_is_cached(client, stored, lead_user):
+    url = reverse("programme-detail", args=[stored.slug])
+    client.force_login(lead_user)
+    wilson = client.get(url).content.decode()
+    exact = client.get(url + "?method=exact").content.decode()
+    assert "Clopper" in exact or "exact" in exact.lower()
+    assert wilson != exact
+
+
+def test_review_progress_never_reaches_a_reader_who_may_not_see_cases(
+    client, stored, inspector_user, unassigned_inspector, inspection_a
+):
+    url = inspection_a.get_absolute_url()
+    client.force_login(inspector_user)
+    assert 'id="review-progress"' in client.get(url).content.decode()
+    client.force_login(unassigned_inspector)
+    assert 'id="review-progress"' not in client.get(url).content.decode()
+
+
+def test_a_commissioner_never_gets_a_body_built_for_staff(
+    client, stored, lead_user, commissioner_a, force_a
+):
+    url = force_a.get_absolute_url()
+    client.force_login(lead_user)
+    staff = client.get(url).content.decode()
+    client.force_login(commissioner_a)
+    own = client.get(url).content.decode()
+    assert own.count("Hertfordshire") == 0
+    assert "cara-commissioner" in own and "lee-lead" not in own
+    assert staff != own
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+)
+def test_an_unreachable_cache_still_serves_the_page(client, stored, lead_user, caplog):
+    client.force_login(lead_user)
+    response = client.get(reverse("programme-detail", args=[stored.slug]))
+    assert response.status_code == 200
+    assert "91.7%" in response.content.decode()
+    assert "figure page cache unavailable" in caplog.text
