@@ -204,6 +204,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Lock-outs and sign-ins are in the audit log; axes' own chatter is not needed.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Scripts, styles and charts come from this site only: no inline script, no

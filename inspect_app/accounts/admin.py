@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 
 from inspect_app.accounts.models import AuditEvent, User
+
+
+# Roles, not groups, decide what people may do: groups would only mislead.
+admin.site.unregister(Group)
 
 
 @admin.register(User)

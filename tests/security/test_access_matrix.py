@@ -1,0 +1,190 @@
+"""Every URL of the project × every role × objects of two forces, against one table.
+
+The URL patterns come from the resolver, so a new page is tested without
+anyone remembering to: a pattern missing from ``EXPECTED`` fails the test.
+Each role is tried on force A's objects and on force B's. Outcomes:
+
+``ok``      the page (or the action's own answer: a redirect, a form error)
+``denied``  403 or 404, nothing shown
+``login``   sent to sign in
+"""
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from inspect_app.inspections.models import SampleBatch
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "admin", "lead", "assigned", "unassigned", "commissioner")
+ROLE_FIXTURES = {
+    "admin": "admin_user",
+    "lead": "lead_user",
+    "assigned": "inspector_user",  # assigned to force A's inspection only
+    "unassigned": "unassigned_inspector",
+    "commissioner": "commissioner_a",  # oversees force A
+}
+
+# What each URL parameter is, for one side (force A or B).
+PARAMETERS = {
+    "inspection": lambda objects: {"slug": objects["inspection"].slug},
+    "force": lambda objects: {"slug": objects["force"].slug},
+    "programme": lambda objects: {"slug": objects["inspection"].programme.slug},
+    "offence": lambda objects: {"slug": objects["inspection"].programme.slug, "code": "vap"},
+    "case": lambda objects: {"slug": objects["inspection"].slug, "pk": objects["case"].pk},
+    "batch": lambda objects: {"pk": objects["batch"].pk},
+    None: lambda objects: {},
+}
+
+
+def row(method, parameters, **outcomes):
+    """One URL's expectations: outcome per role as (force A, force B)."""
+    table = {}
+    for role in ROLES:
+        value = outcomes.get(role, outcomes.get("others"))
+        table[role] = value if isinstance(value, tuple) else (value, value)
+    return method, parameters, table
+
+
+OPEN = {"others": "ok"}
+STAFF_FIGURES = {"anonymous": "login", "others": "ok", "commissioner": ("ok", "denied")}
+NATIONAL = {"anonymous": "login", "others": "ok", "commissioner": "denied"}
+CASEWORK = {
+    "anonymous": "login",
+    "admin": "ok",
+    "lead": "ok",
+    "assigned": ("ok", "denied"),
+    "unassigned": "denied",
+    "commissioner": "denied",
+}
+REVIEWING = {**CASEWORK, "admin": "denied"}  # admins read casework but do not review
+LEADS_ONLY = {"anonymous": "login", "others": "denied", "lead": "ok"}
+ADMINS_ONLY = {"anonymous": "login", "others": "denied", "admin": "ok"}
+SIGNED_IN = {"anonymous": "login", "others": "ok"}
+
+EXPECTED = {
+    "home": row("GET", None, **SIGNED_IN),
+    "health": row("GET", None, **OPEN),
+    "login": row("GET", None, **OPEN),
+    "logout": row("POST", None, others="login"),  # signs out, then on to sign-in
+    "inspection-list": row("GET", None, **SIGNED_IN),
+    "inspection-detail": row("GET", "inspection", **STAFF_FIGURES),
+    "force-detail": row("GET", "force", **STAFF_FIGURES),
+    "programme-list": row("GET", None, **NATIONAL),
+    "programme-detail": row("GET", "programme", **NATIONAL),
+    "offence-detail": row("GET", "offence", **NATIONAL),
+    "inspection-workspace": row("GET", "inspection", **CASEWORK),
+    "review-case": row("GET", "case", **CASEWORK),
+    "review-claim-next": row("POST", "inspection", **REVIEWING),
+    "review-assign": row("POST", "inspection", **LEADS_ONLY),
+    "review-double-review-share": row("POST", "inspection", **LEADS_ONLY),
+    "review-sign-off": row("POST", "inspection", **LEADS_ONLY),
+    "review-reopen": row("POST", "inspection", **LEADS_ONLY),
+    "review-agreement": row("GET", "inspection", **{**LEADS_ONLY, "admin": "ok"}),
+    "batch-upload": row("GET", "inspection", **ADMINS_ONLY),
+    "batch-example": row("GET", "inspection", **ADMINS_ONLY),
+    "batch-template-csv": row("GET", None, **ADMINS_ONLY),
+    "batch-template-xlsx": row("GET", None, **ADMINS_ONLY),
+    "batch-detail": row("GET", "batch", **ADMINS_ONLY),
+    "batch-status": row("GET", "batch", **ADMINS_ONLY),
+    "batch-errors-csv": row("GET", "batch", **ADMINS_ONLY),
+    "batch-withdraw": row("POST", "batch", **ADMINS_ONLY),
+}
+
+#: Text that must never reach a commissioner: force B, and any case narrative or reference.
+NEVER_FOR_COMMISSIONERS = ("Hertfordshire", "narrative: sensitive", "ESX-1", "HRT-1")
+
+
+def project_url_names(patterns=None, namespace=None):
+    """Every named URL pattern of the project, Django's admin apart (tested below)."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if inner != "admin":
+                yield from project_url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {pattern.pattern} has no name"
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+@pytest.fixture
+def sides(inspection_a, inspection_b, case_a, case_b, review_a, review_b, admin_user):
+    def batch(inspection):
+        return SampleBatch.objects.create(
+            inspection=inspection,
+            original_filename="sample.csv",
+            uploaded_by=admin_user,
+            content_sha256=inspection.slug.encode().hex().ljust(64, "0")[:64],
+            status="imported",
+        )
+
+    return {
+        "A": {
+            "inspection": inspection_a,
+            "force": inspection_a.force,
+            "case": case_a,
+            "batch": batch(inspection_a),
+        },
+        "B": {
+            "inspection": inspection_b,
+            "force": inspection_b.force,
+            "case": case_b,
+            "batch": batch(inspection_b),
+        },
+    }
+
+
+def outcome(response):
+    if response.status_code >= 500:
+        return f"error {response.status_code}"
+    if response.status_code in (403, 404):
+        return "denied"
+    if response.status_code == 302 and response["Location"].startswith(reverse("login")):
+        return "login"
+    return "ok"
+
+
+def test_every_url_is_in_the_table():
+    names = set(project_url_names())
+    assert names - set(EXPECTED) == set(), "pages missing from the access table"
+    assert set(EXPECTED) - names == set(), "the table names pages that no longer exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_the_table_says(client, request, sides, role):
+    user = request.getfixturevalue(ROLE_FIXTURES[role]) if role != "anonymous" else None
+    wrong = []
+    for name, (method, parameters, expected) in EXPECTED.items():
+        for index, side in enumerate("AB"):
+            if user is not None:
+                client.force_login(user)
+            else:
+                client.logout()
+            url = reverse(name, kwargs=PARAMETERS[parameters](sides[side]))
+            response = client.get(url) if method == "GET" else client.post(url, {})
+            got = outcome(response)
+            if got != expected[role][index]:
+                wrong.append(
+                    f"{method} {url} (force {side}): {got}, expected {expected[role][index]}"
+                )
+            if role == "commissioner" and got == "ok":
+                body = b"".join(response) if response.streaming else response.content
+                for text in NEVER_FOR_COMMISSIONERS:
+                    assert text.encode() not in body, f"{url} shows {text!r} to a commissioner"
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_admins_reach_django_admin(client, request, sides, role):
+    user = request.getfixturevalue(ROLE_FIXTURES[role]) if role != "anonymous" else None
+    if user is not None:
+        client.force_login(user)
+    for model in admin_site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url)
+        if role == "admin":
+            assert response.status_code == 200, url
+        else:
+            assert response.status_code == 302, url
+            assert response["Location"].startswith((reverse("admin:login"), reverse("login"))), url
