@@ -4,7 +4,6 @@ from django.contrib.auth.models import Group
 
 from inspect_app.accounts.models import AuditEvent, User
 
-
 # Roles, not groups, decide what people may do: groups would only mislead.
 admin.site.unregister(Group)
 

@@ -1,0 +1,72 @@
+"""Helpers for the batch upload tests: files written on the fly, and the command run in-process."""
+
+import io
+import sys
+from unittest.mock import patch
+
+import openpyxl
+import pytest
+from django.core.management import ManagementUtility
+from django.core.management import base as management_base
+
+from inspect_app.inspections.models import CaseReview, SampledCase
+
+HEADER = "reference,record_type,reported_at,offence_group,summary"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def write_file(tmp_path):
+    """Write ``content`` (str, encoded as ``encoding``; or bytes) to a file; return its path."""
+
+    def write(content, name="batch.csv", encoding="utf-8"):
+        path = tmp_path / name
+        data = content if isinstance(content, bytes) else content.encode(encoding)
+        path.write_bytes(data)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def write_xlsx(tmp_path):
+    """Write rows (lists of cell values) to the first sheet of a workbook."""
+
+    def write(rows, name="batch.xlsx"):
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        for row in rows:
+            sheet.append(row)
+        path = tmp_path / name
+        workbook.save(path)
+        return path
+
+    return write
+
+
+def run_command(*argv):
+    """Run ``manage.py ARGV`` in-process; return (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        # A command closes every connection when it ends, which would close
+        # the test's own transaction: keep it open.
+        with patch.object(management_base.connections, "close_all"):
+            ManagementUtility(["manage.py", *argv]).execute()
+        status = 0
+    except SystemExit as exit_:
+        status = exit_.code or 0
+    finally:
+        sys.stdout, sys.stderr = old
+    return status, out.getvalue(), err.getvalue()
+
+
+def nothing_written():
+    return SampledCase.objects.count() == 0 and CaseReview.objects.count() == 0
