@@ -17,8 +17,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from inspect_app.accounts import audit
 from inspect_app.accounts.access import may_do_casework
 from inspect_app.accounts.decorators import role_required
+from inspect_app.accounts.models import AuditAction
 from inspect_app.accounts.roles import Role
 from inspect_app.inspections import agreement, decisions, workflow
 from inspect_app.inspections.filters import CaseFilter, complete_first_review
@@ -274,6 +276,12 @@ def sign_off(request, slug):
         workflow.sign_off(inspection, request.user)
     except workflow.WorkflowError as refusal:
         return refuse(request, inspection, str(refusal), 409, workspace_url(inspection))
+    audit.record(
+        AuditAction.SIGN_OFF,
+        actor=request.user,
+        request=request,
+        target=f"inspection {inspection.slug}",
+    )
     messages.success(request, "Inspection signed off: its reviews are now read-only.")
     return redirect(workspace_url(inspection))
 
@@ -286,6 +294,12 @@ def reopen(request, slug):
         workflow.reopen(inspection, request.user)
     except workflow.WorkflowError as refusal:
         return refuse(request, inspection, str(refusal), 409, workspace_url(inspection))
+    audit.record(
+        AuditAction.REOPEN,
+        actor=request.user,
+        request=request,
+        target=f"inspection {inspection.slug}",
+    )
     messages.success(request, "Inspection reopened: its reviews can be changed again.")
     return redirect(workspace_url(inspection))
 

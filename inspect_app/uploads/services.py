@@ -34,6 +34,7 @@ from django.db import (
 )
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from inspect_app.compliance.tasks import request_recompute
 from inspect_app.inspections.decisions import DECISION_FIELDS
@@ -535,12 +536,33 @@ def _outcome_of(batch) -> Outcome:
     )
 
 
+QUEUE_UNAVAILABLE = (
+    "This file cannot be processed now: the service that imports files is not "
+    "reachable. Nothing was imported. Upload it again in a few minutes."
+)
+
+
 def start_processing(batch):
-    """Queue the batch's import once the transaction that made it commits."""
+    """Queue the batch's import once the transaction that made it commits.
+
+    If the task queue cannot be reached, the batch fails at once with a
+    message saying so (nothing was written, and the same file may be uploaded
+    again), rather than waiting for ever.
+    """
     from inspect_app.uploads.tasks import import_batch
 
     def queue():
-        result = import_batch.delay(batch.pk)
+        try:
+            result = import_batch.delay(batch.pk)
+        except KombuOperationalError:
+            logger.warning("batch %s not queued: the broker is unreachable", batch.pk)
+            SampleBatch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
+                status=BatchStatus.PROCESSING
+            )
+            log = ErrorLog(limit=1)
+            log.add(1, WHOLE_FILE, QUEUE_UNAVAILABLE)
+            _fail(batch, log)
+            return
         SampleBatch.objects.filter(pk=batch.pk, task_id="").update(task_id=result.id or "")
 
     transaction.on_commit(queue)

@@ -11,7 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from inspect_app.accounts import audit
 from inspect_app.accounts.decorators import role_required
+from inspect_app.accounts.models import AuditAction
 from inspect_app.accounts.roles import Role
 from inspect_app.inspections.models import BatchStatus, Inspection, SampleBatch
 from inspect_app.uploads import examples, services
@@ -61,6 +63,14 @@ def batch_upload(request, slug):
             for error in refusal.errors:
                 form.add_error("file", error.message[0].upper() + error.message[1:])
         else:
+            audit.record(
+                AuditAction.UPLOAD,
+                actor=request.user,
+                request=request,
+                target=f"batch {batch.pk} of {inspection.slug}",
+                filename=batch.original_filename,
+                sha256=batch.content_sha256,
+            )
             services.start_processing(batch)
             return redirect("batch-detail", pk=batch.pk)
     batches = (
@@ -155,6 +165,13 @@ def batch_withdraw(request, pk):
         except services.WithdrawalRefused as refusal:
             blockers = [str(refusal)]
         else:
+            audit.record(
+                AuditAction.WITHDRAWAL,
+                actor=request.user,
+                request=request,
+                target=f"batch {batch.pk} of {batch.inspection.slug}",
+                cases_removed=removed,
+            )
             messages.success(
                 request, f"Batch withdrawn: {removed:,} cases and their reviews were removed."
             )

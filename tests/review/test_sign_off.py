@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from inspect_app.accounts.models import AuditEvent
 from inspect_app.inspections.models import CaseReview, Inspection, SampledCase, SignOffEvent
 from tests.factories import CaseReviewFactory
 from tests.review.conftest import ALL_YES_INCIDENT, NOT_A_CRIME, case_page, post_review
@@ -56,6 +57,11 @@ def test_a_lead_signs_off_and_reopens_and_both_are_recorded(
     assert inspection.reopened_by == other_lead and inspection.reopened_at is not None
     events = list(SignOffEvent.objects.order_by("at", "pk").values_list("action", "by__username"))
     assert events == [("signed_off", "lee-lead"), ("reopened", "lou-lead")]
+    audited = AuditEvent.objects.filter(action__in=["sign_off", "reopen"]).order_by("pk")
+    assert list(audited.values_list("action", "actor_username", "target")) == [
+        ("sign_off", "lee-lead", f"inspection {inspection.slug}"),
+        ("reopen", "lou-lead", f"inspection {inspection.slug}"),
+    ]
     response = post_review(as_user(inspector_user), reviewed.case, version=1, **ALL_YES_INCIDENT)
     assert response.status_code == 302
 

@@ -226,3 +226,47 @@ def test_unknown_inspections_and_batches_are_not_found(admin_client):
 
 def _file(content, name="b.csv"):
     return SimpleUploadedFile(name, content)
+
+
+def test_uploads_and_withdrawals_are_in_the_audit_log(
+    admin_client, admin_user, inspection_a, django_capture_on_commit_callbacks
+):
+    from inspect_app.accounts.models import AuditEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client, inspection_a, GOOD)
+    batch = SampleBatch.objects.get()
+    uploaded = AuditEvent.objects.get(action="upload")
+    assert uploaded.actor == admin_user and uploaded.ip_address == "127.0.0.1"
+    assert uploaded.target == f"batch {batch.pk} of {inspection_a.slug}"
+    assert uploaded.details["filename"] == "batch.csv"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("batch-withdraw", kwargs={"pk": batch.pk}))
+    withdrawn = AuditEvent.objects.get(action="withdrawal")
+    assert withdrawn.actor == admin_user and withdrawn.details["cases_removed"] == 2
+
+
+def test_a_queue_that_cannot_be_reached_fails_the_batch_with_a_clear_message(
+    admin_client, inspection_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from inspect_app.uploads import tasks
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.import_batch, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(admin_client, inspection_a, GOOD)
+    batch = SampleBatch.objects.get()
+    assert batch.status == "failed" and batch.stored_file == ""
+    assert not SampledCase.objects.exists()
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "cannot be processed now" in page
+    # Nothing lost: the same file can be uploaded again once the queue is back.
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client, inspection_a, GOOD)
+    assert SampledCase.objects.count() == 2
