@@ -11,16 +11,22 @@ coalesce them:
   change committed while it counts queues the next one and is never missed.
 """
 
+import contextlib
 import logging
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from inspect_app.compliance import figures
 
 logger = logging.getLogger(__name__)
+
+#: What an unreachable cache or broker raises.
+UNREACHABLE = (RedisError, KombuOperationalError)
 
 DEFAULT_DELAY_SECONDS = 2
 # The flag outlives the countdown so a queued task keeps later requests quiet,
@@ -64,15 +70,23 @@ class _QueueRecompute:
     def __call__(self):
         delay = recompute_delay_seconds()
         flag = pending_flag_key(self.programme_id)
-        if not cache.add(flag, True, timeout=delay + PENDING_FLAG_MARGIN_SECONDS):
-            return  # one is already queued and has not started yet
         try:
+            if not cache.add(flag, True, timeout=delay + PENDING_FLAG_MARGIN_SECONDS):
+                return  # one is already queued and has not started yet
             recompute_programme_figures.apply_async((self.programme_id,), countdown=delay)
-        except Exception:
-            # Not queued, so nothing would clear the flag: clear it, so the
-            # next change tries again instead of waiting for it to expire.
-            cache.delete(flag)
-            raise
+        except UNREACHABLE as error:
+            # The change itself is committed and stays; only its figures wait.
+            # They are recomputed by the next change once Redis is back, or at
+            # once by `manage.py recompute_figures`. Clear the flag (if it was
+            # set) so that next change is not taken for a duplicate.
+            logger.warning(
+                "figures of programme %s not queued for recompute (%s): Redis or the broker "
+                "is unreachable; run recompute_figures once it is back",
+                self.programme_id,
+                error,
+            )
+            with contextlib.suppress(*UNREACHABLE):
+                cache.delete(flag)
 
 
 def _already_queued_in_this_transaction(programme_id) -> bool:

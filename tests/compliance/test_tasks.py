@@ -5,6 +5,8 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from inspect_app.compliance import figures, tasks
 from inspect_app.compliance.models import ComplianceFigure, Metric, Scope
@@ -124,19 +126,41 @@ def test_the_recompute_waits_the_configured_delay_on_a_worker(
     assert queued.call_args.kwargs == {"countdown": 7.0}
 
 
-def test_a_failure_to_queue_clears_the_flag(
-    programme, inspection_a, django_capture_on_commit_callbacks
+def test_an_unreachable_broker_keeps_the_change_and_clears_the_flag(
+    programme, inspection_a, django_capture_on_commit_callbacks, caplog
 ):
     broker_down = mock.patch.object(
-        tasks.recompute_programme_figures, "apply_async", side_effect=ConnectionError("broker")
+        tasks.recompute_programme_figures,
+        "apply_async",
+        side_effect=KombuOperationalError("Error 111 connecting: Connection refused"),
     )
-    with (
-        broker_down,
-        pytest.raises(ConnectionError),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        reviewed_case(inspection_a, **RECORDED)
+    with broker_down, django_capture_on_commit_callbacks(execute=True):
+        case = reviewed_case(inspection_a, **RECORDED)
+    assert case.reviews.exists()  # the review itself is saved
     assert cache.get(tasks.pending_flag_key(programme.pk)) is None
+    assert "run recompute_figures once it is back" in caplog.text
+
+
+def test_an_unreachable_cache_keeps_the_change(
+    programme, inspection_a, django_capture_on_commit_callbacks, caplog
+):
+    cache_down = mock.patch.object(
+        tasks.cache, "add", side_effect=RedisConnectionError("Connection refused")
+    )
+    with cache_down, django_capture_on_commit_callbacks(execute=True):
+        case = reviewed_case(inspection_a, **RECORDED)
+    assert case.reviews.exists()
+    assert "not queued for recompute" in caplog.text
+
+
+def test_any_other_failure_to_queue_is_not_hidden(
+    programme, inspection_a, django_capture_on_commit_callbacks
+):
+    broken = mock.patch.object(
+        tasks.recompute_programme_figures, "apply_async", side_effect=TypeError("a bug")
+    )
+    with broken, pytest.raises(TypeError), django_capture_on_commit_callbacks(execute=True):
+        reviewed_case(inspection_a, **RECORDED)
 
 
 @pytest.mark.django_db(transaction=True)

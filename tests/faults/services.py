@@ -261,6 +261,36 @@ class AppServer:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
+    def post_file(self, path, field, filename, content):
+        """POST a multipart form with one file, as a browser's upload does."""
+        import urllib.error
+        import uuid
+
+        token = next((c.value for c in self.cookies if c.name == "csrftoken"), "")
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+                f'{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+                f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            self.url + path,
+            data=body,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Referer": self.url + path,
+            },
+        )
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
     def sign_in(self, username, password):
         self.get("/accounts/login/")
         status, body = self.post("/accounts/login/", {"username": username, "password": password})

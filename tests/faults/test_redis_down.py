@@ -1,6 +1,7 @@
 """Redis goes away: pages keep serving the stored figures from PostgreSQL."""
 
 import re
+import time
 
 import pytest
 
@@ -38,3 +39,33 @@ def test_pages_still_serve_when_redis_is_down(app_on_throwaway_services, throwaw
         assert status == 200, (page, body[:300])
         # The same page as before, but for the per-response CSRF mask.
         assert without_tokens(body) == without_tokens(before[page][1]), page
+
+
+def test_an_upload_says_it_cannot_be_processed_now_and_writes_nothing(
+    app_on_throwaway_services, throwaway_redis
+):
+    server = app_on_throwaway_services
+    upload_page = "/inspections/essex-2014/batches/"
+    assert server.get(upload_page)[0] == 200
+    throwaway_redis.stop()
+
+    csv = (
+        b"reference,record_type,reported_at,offence_group,summary\n"
+        b"FAULT-1,incident,2014-03-01,,Caller reports a theft\n"
+    )
+    started = time.monotonic()
+    status, body = server.post_file(upload_page, "file", "fault.csv", csv)
+    assert time.monotonic() - started < 30  # said promptly, not after a long hang
+    assert status == 200, body[:500]
+    assert "cannot be processed now" in body
+    assert "Nothing was imported" in body
+    env = server.env
+    counts = manage(
+        env,
+        "shell",
+        "-c",
+        "from inspect_app.inspections.models import SampledCase, SampleBatch;"
+        "print(SampledCase.objects.filter(reference='FAULT-1').count(),"
+        " list(SampleBatch.objects.values_list('status', flat=True)))",
+    )
+    assert counts.strip().splitlines()[-1] == "0 ['failed']"
