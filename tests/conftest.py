@@ -192,66 +192,79 @@ def postgres_url(database):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real worker process over Redis, on the test database, with a queue of its own.
+def start_celery_worker(transactional_db, tmp_path):
+    """Start real worker processes over Redis, on the test database, on a queue of this test's
+    own; ``start(**environment)`` returns one that is running and ready.
 
     Needs PostgreSQL (the worker is another process and must share the data)
-    and Redis; tests using it are marked ``integration``.
+    and Redis; tests using it are marked ``integration``. Every worker started
+    is stopped when the test ends.
     """
     from inspect_app.celery import app
 
-    database = connection.settings_dict
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    node = f"{queue}@localhost"
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=postgres_url(database),
-        REDIS_URL=settings.REDIS_URL,
-        CELERY_QUEUE=queue,
-        SECRET_KEY=settings.SECRET_KEY,
-        DEBUG="true",
-        INSPECT_ENV_FILE="",
-    )
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "inspect_app",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--queues",
-                queue,
-                "--hostname",
-                node,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
-    try:
+    started = []
+
+    def start(**environment):
+        node = f"{queue}-{len(started)}@localhost"
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=postgres_url(connection.settings_dict),
+            REDIS_URL=settings.REDIS_URL,
+            CELERY_QUEUE=queue,
+            SECRET_KEY=settings.SECRET_KEY,
+            DEBUG="true",
+            INSPECT_ENV_FILE="",
+            **environment,
+        )
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "inspect_app",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "--queues",
+                    queue,
+                    "--hostname",
+                    node,
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        process.queue, process.log_path = queue, log_path
+        started.append(process)
         deadline = time.monotonic() + 60
         while not app.control.ping(destination=[node], timeout=1.0):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()}")
-        process.queue = queue
-        process.log_path = log_path
-        yield process
-    finally:
-        app.conf.task_default_queue = previous_queue
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        return process
+
+    yield start
+    app.conf.task_default_queue = previous_queue
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(start_celery_worker):
+    """One real worker (see ``start_celery_worker``)."""
+    return start_celery_worker()
