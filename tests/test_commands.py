@@ -286,3 +286,12 @@ def test_load_demo_makes_fresh_passwords_unless_told(monkeypatch):
     password = line.split()[1]
     assert password not in second.getvalue()
     assert len(password) >= 12
+
+
+def test_load_demo_stores_the_figures_the_dashboards_read(demo):
+    from inspect_app.compliance.models import ComplianceFigure
+
+    essex = ComplianceFigure.objects.get(
+        inspection__slug="essex-2014", scope="inspection", metric="recording_rate"
+    )
+    assert (essex.numerator, essex.denominator) == (110, 120)
