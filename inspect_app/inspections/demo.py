@@ -51,6 +51,9 @@ DOUBLE_REVIEW_SHARE = Decimal("0.100")
 # that ends the tree (classification, timeliness, victim told, disposal).
 DISAGREEMENT_RATE = 0.2
 LONDON = ZoneInfo("Europe/London")
+# A small round left open, so the demo's inspectors have cases to review.
+PRACTICE_SLUG = "practice-round"
+PRACTICE_CASES = 30
 
 
 @dataclass(frozen=True)
@@ -159,15 +162,17 @@ def load_demo(password=None, reset=False, double_reviews=True):
     """
     load_reference_data()
     passwords = ensure_demo_users(password)
+    if reset:
+        for slug in (PROGRAMME_SLUG, PRACTICE_SLUG):
+            SampledCase.objects.filter(inspection__programme__slug=slug).delete()
+            Inspection.objects.filter(programme__slug=slug).delete()
+            Programme.objects.filter(slug=slug).delete()
     programme = Programme.objects.filter(slug=PROGRAMME_SLUG).first()
-    if programme is not None and reset:
-        SampledCase.objects.filter(inspection__programme=programme).delete()
-        Inspection.objects.filter(programme=programme).delete()
-        programme.delete()
-        programme = None
     created = programme is None
     if created:
         programme = build_programme(double_reviews=double_reviews)
+    if not Programme.objects.filter(slug=PRACTICE_SLUG).exists():
+        build_practice_round()
     cases = SampledCase.objects.filter(inspection__programme=programme)
     return DemoResult(
         created=created,
@@ -176,6 +181,54 @@ def load_demo(password=None, reset=False, double_reviews=True):
         reviews=CaseReview.objects.filter(case__in=cases).count(),
         passwords=passwords,
     )
+
+
+def build_practice_round():
+    """One inspection under review, its cases not yet reviewed: some assigned, some not."""
+    programme = Programme.objects.create(
+        slug=PRACTICE_SLUG,
+        name="Practice round (open for review)",
+        description="Synthetic records for trying the review workflow; not published figures.",
+    )
+    inspectors = [User.objects.get(username="inspector"), User.objects.get(username="inspector2")]
+    inspection = Inspection.objects.create(
+        slug="essex-practice",
+        programme=programme,
+        force=Force.objects.get(code="E23000028"),
+        audit_period_start=date(2015, 11, 1),
+        audit_period_end=date(2016, 4, 30),
+        status=InspectionStatus.REVIEW,
+        recording_time_limit_hours=24,
+        double_review_fraction=Decimal("0.200"),
+    )
+    inspection.inspectors.add(*inspectors)
+    groups = {group.code: group for group in OffenceGroup.objects.all()}
+    rng = random.Random("demo-practice")
+    start = datetime.combine(date(2015, 11, 1), time(0), tzinfo=LONDON)
+    cases = []
+    for number in range(1, PRACTICE_CASES + 1):
+        record_type = rng.choice(
+            [RecordType.INCIDENT] * 3
+            + [RecordType.OTHER_SYSTEM, RecordType.NO_CRIME, RecordType.OOCD]
+        )
+        group = rng.choice(
+            list(NO_CRIME_SHARE if record_type == RecordType.NO_CRIME else GROUP_SHARE)
+        )
+        # The first ten go to one inspector, five to the other; the rest wait to be claimed.
+        assignee = inspectors[0] if number <= 10 else inspectors[1] if number <= 15 else None
+        cases.append(
+            SampledCase(
+                inspection=inspection,
+                reference=f"PR-{number:04d}",
+                record_type=record_type,
+                reported_at=start + timedelta(minutes=rng.randrange(180 * 24 * 60)),
+                offence_group=groups[group],
+                summary=SUMMARIES[group],
+                assigned_to=assignee,
+            )
+        )
+    SampledCase.objects.bulk_create(cases)
+    return programme
 
 
 def build_programme(double_reviews=False):
