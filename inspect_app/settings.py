@@ -187,6 +187,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # soon.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 15 * 60, minimum=1),
+    # Look for such tasks every 10 seconds (the scan is one small Redis query),
+    # not every tenth look, so one comes back soon after its timeout.
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 # With the broker down, give up queueing within a second or so and say so,

@@ -59,27 +59,54 @@ def contradictions(record_type, answers):
 
     An empty list means the answers can stand together.
     """
+    problems = []
+    not_applicable = None
+    for field, requires, needs_yes in _RULES:
+        if answers.get(field) is None:
+            continue
+        if not_applicable is None:
+            # Worked out once per record type, not per call: the batch import
+            # asks this of every row.
+            not_applicable = _not_applicable(record_type)
+        message = not_applicable.get(field)
+        if message is not None:
+            problems.append((field, message))
+        elif requires and answers.get(requires) is not True:
+            problems.append((field, needs_yes))
+    return problems
+
+
+def _not_applicable(record_type):
+    """field → "does not apply" message, for the decisions that do not apply to the type."""
+    try:
+        return _NOT_APPLICABLE[record_type]
+    except (KeyError, TypeError):
+        pass
     applicable = {d.field for d in DECISIONS_BY_RECORD_TYPE.get(record_type, ())}
     label = RecordType(record_type).label.lower() if record_type in RecordType.values else None
     article = "an" if label and label[0] in "aeiou" else "a"
-    problems = []
-    for decision in ALL_DECISIONS:
-        value = answers.get(decision.field)
-        if value is None:
-            continue
-        if decision.field not in applicable:
-            problems.append(
-                (
-                    decision.field,
-                    f"does not apply to {article} {label} record"
-                    if label
-                    else "does not apply to a record of unknown type",
-                )
-            )
-        elif decision.requires and answers.get(decision.requires) is not True:
-            earlier = decision.requires.replace("_", " ")
-            problems.append((decision.field, f"can only be answered when '{earlier}' is yes"))
-    return problems
+    message = (
+        f"does not apply to {article} {label} record"
+        if label
+        else "does not apply to a record of unknown type"
+    )
+    found = {d.field: message for d in ALL_DECISIONS if d.field not in applicable}
+    if record_type in RecordType.values:
+        _NOT_APPLICABLE[str(record_type)] = found
+    return found
+
+
+_NOT_APPLICABLE = {}
+_RULES = tuple(
+    (
+        decision.field,
+        decision.requires,
+        f"can only be answered when '{decision.requires.replace('_', ' ')}' is yes"
+        if decision.requires
+        else None,
+    )
+    for decision in ALL_DECISIONS
+)
 
 
 def check_constraints(record_type_field="record_type"):

@@ -116,8 +116,11 @@ class CsvRows:
             if pending.endswith(b"\n"):
                 lines.append(pending)
                 pending = b""
-            for line in lines:
-                yield _decode(line)
+            try:
+                # Decoded as csv asks for each line, so a bad byte stops it at its row.
+                yield from map(bytes.decode, lines)
+            except UnicodeDecodeError:
+                raise _NotUtf8 from None
 
 
 class _NotUtf8(Exception):

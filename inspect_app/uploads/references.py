@@ -6,6 +6,10 @@ the references are written, in chunks, to a scratch SQLite file on disk
 references appear more than once" with one query at the end. References
 already in the inspection are looked up chunk by chunk through the unique
 index on (inspection, reference).
+
+On PostgreSQL the import stages every row in a temporary table anyway, so
+:func:`report_staged_duplicates` makes the same two checks there in SQL, with
+the same messages (defined once, below).
 """
 
 import contextlib
@@ -13,9 +17,17 @@ import os
 import sqlite3
 import tempfile
 
+from django.db import connection
+
 from inspect_app.inspections.models import SampledCase
 
 CHUNK = 2000
+#: The two problems, whichever way they are found (here, or in SQL on PostgreSQL).
+ALREADY_IN_INSPECTION = "this reference is already in the inspection"
+
+
+def repeated(first_row) -> str:
+    return f"this reference is also on row {first_row}: each must be unique"
 
 
 class ReferenceCheck:
@@ -53,7 +65,7 @@ class ReferenceCheck:
             ).values_list("reference", flat=True)
             for reference in existing:
                 for row in rows_by_reference[reference]:
-                    self.report(row, "this reference is already in the inspection")
+                    self.report(row, ALREADY_IN_INSPECTION)
         self._pending = []
 
     def finish(self):
@@ -72,7 +84,7 @@ class ReferenceCheck:
             """
         )
         for row, first_row in repeats:
-            self.report(row, f"this reference is also on row {first_row}: each must be unique")
+            self.report(row, repeated(first_row))
 
     def close(self):
         self._db.close()
@@ -84,3 +96,43 @@ class ReferenceCheck:
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+def report_staged_duplicates(table, inspection, report):
+    """The same checks as :class:`ReferenceCheck`, in SQL, on a PostgreSQL staging table.
+
+    ``table`` has the columns ``row`` and ``reference`` (a line for each row
+    whose reference is valid). ``report(row, message)`` is called for each
+    problem, in the order :class:`ReferenceCheck` reports them: references
+    already in the inspection, then each repeat. Results are read through
+    server-side cursors, a chunk at a time, so a file full of duplicates
+    does not need memory for all of them.
+    """
+    cases = SampledCase._meta.db_table
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT staged.row
+            FROM {table} AS staged
+            JOIN {cases} AS existing
+              ON existing.inspection_id = %s AND existing.reference = staged.reference
+            ORDER BY staged.row
+            """,
+            [inspection.pk],
+        )
+        for (row,) in cursor:
+            report(row, ALREADY_IN_INSPECTION)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT staged.row, first.row
+            FROM {table} AS staged
+            JOIN (SELECT reference, MIN(row) AS row FROM {table} GROUP BY reference
+                  HAVING COUNT(*) > 1) AS first
+              ON first.reference = staged.reference
+            WHERE staged.row > first.row
+            ORDER BY staged.row
+            """
+        )
+        for row, first_row in cursor:
+            report(row, repeated(first_row))

@@ -6,6 +6,7 @@ what is wrong with it, using lookups loaded once per file.
 """
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -143,6 +144,12 @@ def parse_reported_at(value, now) -> datetime.datetime:
 def _parse_date_text(text) -> datetime.datetime:
     if not text:
         raise ValueProblem(f"a date is needed: {DATE_FORMATS_HINT}")
+    # ISO first: it is the common form and fromisoformat is quick. No text is
+    # both (ISO never has "/"), so the order does not change what is accepted.
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        pass
     uk = UK_DATE.fullmatch(text)
     if uk:
         parts = {key: int(number) for key, number in uk.groupdict(default="0").items()}
@@ -151,23 +158,35 @@ def _parse_date_text(text) -> datetime.datetime:
         except ValueError:
             hint = " (dates are day/month/year)" if parts["month"] > 12 else ""
             raise ValueProblem(f"{shown(text)} is not a real date or time{hint}") from None
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        if ISO_DATE_START.match(text):
-            raise ValueProblem(f"{shown(text)} is not a real date or time") from None
-        raise ValueProblem(f"{shown(text)} is not a date: {DATE_FORMATS_HINT}") from None
-    return moment
+    if ISO_DATE_START.match(text):
+        raise ValueProblem(f"{shown(text)} is not a real date or time") from None
+    raise ValueProblem(f"{shown(text)} is not a date: {DATE_FORMATS_HINT}") from None
 
 
 def _london(naive) -> datetime.datetime:
     """``naive`` as London time; refused if it never happened (the hour the clocks skip)."""
     aware = naive.replace(tzinfo=LONDON)
-    if aware.astimezone(datetime.UTC).astimezone(LONDON).replace(tzinfo=None) != naive:
+    if _clocks_change_on(naive.date()) and (
+        aware.astimezone(datetime.UTC).astimezone(LONDON).replace(tzinfo=None) != naive
+    ):
         raise ValueProblem(
             f"{naive:%d/%m/%Y %H:%M} did not happen in the UK (the clocks went forward)"
         )
     return aware
+
+
+@functools.lru_cache(maxsize=4096)
+def _clocks_change_on(day) -> bool:
+    """Whether London's offset from UTC differs between this midnight and the next.
+
+    Only on such a day can a time be skipped; every other day needs no round trip.
+    """
+    start = datetime.datetime.combine(day, datetime.time())
+    try:
+        end = start + datetime.timedelta(days=1)
+    except OverflowError:
+        return True
+    return LONDON.utcoffset(start) != LONDON.utcoffset(end)
 
 
 def parse_record_type(value) -> str:
@@ -257,11 +276,25 @@ class ParsedRow:
         return self.reviewer_id is not None
 
 
+NUL_MESSAGE = "contains a NUL character: is the file really UTF-8 text?"
+#: Yes/no cells as files usually write them, straight to their answer; anything
+#: else goes through :func:`parse_yes_no`.
+_YES_NO_AS_WRITTEN = {
+    spelling: answer
+    for word, answer in YES_NO.items()
+    for spelling in (word, word.upper(), word.capitalize())
+}
+_YES_NO_AS_WRITTEN[""] = None
+
+
 class RowParser:
     """Turns one row into a :class:`ParsedRow`, collecting every problem with it.
 
     Checks that need the other rows (a reference used twice, or already in
     the inspection) are made by the caller.
+
+    It runs once per row of files of a million rows, so the work that depends
+    only on the header (which position holds which column) is done once, here.
     """
 
     def __init__(self, header: Header, lookups: Lookups, now=None):
@@ -270,9 +303,48 @@ class RowParser:
         self.now = now or timezone.now()
         self._positions = header.positions
         self._unnamed = set(header.unnamed)
+        self._width = header.width
+        position = header.positions.get
+        self._reference = position("reference")
+        self._record_type = position("record_type")
+        self._reported_at = position("reported_at")
+        self._offence_group = position("offence_group")
+        self._summary = position("summary")
+        self._force = position("force")
+        self._reviewer = position("reviewer")
+        self._notes = position("review_notes")
+        self._decisions = tuple(
+            (name, header.positions[name]) for name in DECISION_FIELDS if name in header.positions
+        )
+        self._named = tuple(sorted(header.positions.items(), key=lambda item: item[1]))
+        # (record type, *answers) → contradictions(): at most 4 × 3⁷ entries.
+        self._contradictions = {}
 
     def is_blank(self, cells) -> bool:
-        return all(cell == "" or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+        for cell in cells:
+            if cell != "" and not (isinstance(cell, str) and not cell.strip()):
+                return False
+        return True
+
+    def _without_nul(self, cells):
+        """``cells`` with NUL characters taken out of named columns, and those columns' names.
+
+        (None, None) when there are none, which is nearly always.
+        """
+        try:
+            if "\x00" not in "".join(cells):
+                return None, None
+        except TypeError:  # a workbook's date or time among the cells
+            if not any(isinstance(cell, str) and "\x00" in cell for cell in cells):
+                return None, None
+        cleaned = list(cells)
+        names = set()
+        for name, index in self._named:
+            value = cells[index]
+            if isinstance(value, str) and "\x00" in value:
+                cleaned[index] = value.replace("\x00", "")
+                names.add(name)
+        return (cleaned, names) if names else (None, None)
 
     def parse(self, row, cells, problems) -> ParsedRow | None:
         """The row's values, with every problem added to ``problems`` as (column, message).
@@ -282,8 +354,7 @@ class RowParser:
         row with other problems still counts in the check for duplicates.
         None means the row's cells could not be matched to the columns.
         """
-        before = len(problems)
-        width = self.header.width
+        width = self._width
         if len(cells) != width:
             extra = [i for i in range(width, len(cells)) if _filled(cells[i])]
             if len(cells) < width or extra:
@@ -300,50 +371,60 @@ class RowParser:
             if _filled(cells[index]):
                 problems.append((column_letter(index), "a value in a column with no header"))
                 break
-
-        def text(name):
-            index = self._positions.get(name)
-            if index is None:
-                return ""
-            value = cells[index]
-            if isinstance(value, str):
-                if "\x00" in value:
-                    problems.append(
-                        (name, "contains a NUL character: is the file really UTF-8 text?")
-                    )
-                    return value.replace("\x00", "")
-                return value
-            return value  # a date or time from a workbook
-
-        def guarded(name, parse, *args):
-            try:
-                return parse(*args)
-            except ValueProblem as problem:
-                problems.append((name, str(problem)))
-                return None
+        cleaned, nul = self._without_nul(cells)
+        if cleaned is not None:
+            cells = cleaned
+        add = problems.append
 
         # reference
-        reference = text("reference")
-        reference = str(reference).strip()
+        index = self._reference
+        if nul and "reference" in nul:
+            add(("reference", NUL_MESSAGE))
+        reference = str(cells[index] if index is not None else "").strip()
+        reference_ok = True
         if not reference:
-            problems.append(("reference", "a reference is needed"))
+            add(("reference", "a reference is needed"))
+            reference_ok = False
         elif len(reference) > MAX_REFERENCE_LENGTH:
-            problems.append(
+            add(
                 (
                     "reference",
                     f"is {len(reference)} characters long; the most is {MAX_REFERENCE_LENGTH}",
                 )
             )
+            reference_ok = False
 
-        record_type = guarded("record_type", parse_record_type, str(text("record_type")))
-        reported_at = guarded("reported_at", parse_reported_at, text("reported_at"), self.now)
+        index = self._record_type
+        if nul and "record_type" in nul:
+            add(("record_type", NUL_MESSAGE))
+        value = cells[index] if index is not None else ""
+        if value in RECORD_TYPES:
+            record_type = value
+        else:
+            try:
+                record_type = parse_record_type(str(value))
+            except ValueProblem as problem:
+                add(("record_type", str(problem)))
+                record_type = None
 
-        group_text = str(text("offence_group")).strip()
+        index = self._reported_at
+        if nul and "reported_at" in nul:
+            add(("reported_at", NUL_MESSAGE))
+        try:
+            reported_at = parse_reported_at(cells[index] if index is not None else "", self.now)
+        except ValueProblem as problem:
+            add(("reported_at", str(problem)))
+            reported_at = None
+
+        index = self._offence_group
+        if nul and "offence_group" in nul:
+            add(("offence_group", NUL_MESSAGE))
+        group_text = str(cells[index]).strip() if index is not None else ""
         offence_group_id = None
         if group_text:
             offence_group_id = self.lookups.offence_groups.get(group_text.lower())
             if offence_group_id is None:
-                problems.append(
+                add(
                     (
                         "offence_group",
                         f"{shown(group_text)} is not an offence group: give its code "
@@ -353,54 +434,78 @@ class RowParser:
         elif record_type in OFFENCE_GROUP_NEEDED_FOR:
             label = RecordType(record_type).label.lower()
             article = "an" if label[0] in "aeiou" else "a"
-            problems.append(
-                ("offence_group", f"an offence group is needed for {article} {label} record")
-            )
+            add(("offence_group", f"an offence group is needed for {article} {label} record"))
 
-        summary = str(text("summary"))
+        index = self._summary
+        if nul and "summary" in nul:
+            add(("summary", NUL_MESSAGE))
+        summary = str(cells[index]) if index is not None else ""
         if len(summary) > MAX_SUMMARY_LENGTH:
-            problems.append(
+            add(
                 (
                     "summary",
                     f"is {len(summary):,} characters long; the most is {MAX_SUMMARY_LENGTH:,}",
                 )
             )
 
-        force_text = str(text("force")).strip()
-        if force_text and force_text.lower() not in self.lookups.force_names:
-            problems.append(
-                (
-                    "force",
-                    f"{shown(force_text)} is not this inspection's force, "
-                    f"{self.lookups.force_label}",
+        index = self._force
+        if index is not None:
+            if nul and "force" in nul:
+                add(("force", NUL_MESSAGE))
+            force_text = str(cells[index]).strip()
+            if force_text and force_text.lower() not in self.lookups.force_names:
+                add(
+                    (
+                        "force",
+                        f"{shown(force_text)} is not this inspection's force, "
+                        f"{self.lookups.force_label}",
+                    )
                 )
-            )
 
-        answers = {}
+        answers = dict.fromkeys(DECISION_FIELDS)
         answers_readable = True
-        for name in DECISION_FIELDS:
-            if name in self._positions:
-                value = text(name)
+        decided = False
+        for name, index in self._decisions:
+            if nul and name in nul:
+                add((name, NUL_MESSAGE))
+            value = cells[index]
+            try:
+                answer = _YES_NO_AS_WRITTEN[value]
+            except (KeyError, TypeError):
                 try:
-                    answers[name] = parse_yes_no(value if isinstance(value, str) else str(value))
+                    answer = parse_yes_no(value if isinstance(value, str) else str(value))
                 except ValueProblem as problem:
-                    problems.append((name, str(problem)))
+                    add((name, str(problem)))
                     answers_readable = False
-                    answers[name] = None
-            else:
-                answers[name] = None
-        decided = any(answer is not None for answer in answers.values())
-        if answers_readable and record_type is not None:
-            for name, message in contradictions(record_type, answers):
-                problems.append((name, message))
+                    continue
+            if answer is not None:
+                answers[name] = answer
+                decided = True
+        if decided and answers_readable and record_type is not None:
+            # contradictions() depends on nothing else, and a file repeats a few
+            # combinations many times: each is worked out once per file.
+            key = (record_type, *answers.values())
+            found = self._contradictions.get(key)
+            if found is None:
+                found = self._contradictions[key] = tuple(contradictions(record_type, answers))
+            problems.extend(found)
 
-        username = str(text("reviewer")).strip()
-        notes = str(text("review_notes"))
+        index = self._reviewer
+        if nul and "reviewer" in nul:
+            add(("reviewer", NUL_MESSAGE))
+        username = str(cells[index]).strip() if index is not None else ""
+        index = self._notes
+        if nul and "review_notes" in nul:
+            add(("review_notes", NUL_MESSAGE))
+        notes = str(cells[index]) if index is not None else ""
         reviewer_id = None
         if username:
-            reviewer_id = guarded("reviewer", self.lookups.reviewer_id, username)
+            try:
+                reviewer_id = self.lookups.reviewer_id(username)
+            except ValueProblem as problem:
+                add(("reviewer", str(problem)))
             if reviewer_id is not None and not decided and answers_readable:
-                problems.append(
+                add(
                     (
                         "reviewer",
                         "a reviewer is given but no decisions: fill in the decisions, "
@@ -408,16 +513,16 @@ class RowParser:
                     )
                 )
         elif decided:
-            problems.append(
+            add(
                 (
                     "reviewer",
                     "decisions need a reviewer: the username of the inspector who made them",
                 )
             )
         elif notes.strip():
-            problems.append(("review_notes", "review notes need a reviewer and decisions"))
+            add(("review_notes", "review notes need a reviewer and decisions"))
 
-        if len(problems) > before and any(column == "reference" for column, _ in problems[before:]):
+        if not reference_ok or (nul and "reference" in nul):
             reference = None
         return ParsedRow(
             row=row,

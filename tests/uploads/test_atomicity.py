@@ -22,6 +22,36 @@ CONTENT = (
 ).encode()
 
 
+def _break_the_write(monkeypatch, on_chunk, error):
+    """Make the import's write raise ``error`` at its ``on_chunk``-th chunk, on either path.
+
+    PostgreSQL imports staged rows a chunk at a time with one statement;
+    SQLite writes each chunk with bulk_create.
+    """
+    calls = []
+    if connection.vendor == "postgresql":
+        real = services._write_staged_chunk
+
+        def broken(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == on_chunk:
+                raise error
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(services, "_write_staged_chunk", broken)
+    else:
+        real = SampledCase.objects.bulk_create
+
+        def broken(objs, *args, **kwargs):
+            calls.append(len(objs))
+            if len(calls) == on_chunk:
+                raise error
+            return real(objs, *args, **kwargs)
+
+        monkeypatch.setattr(SampledCase.objects, "bulk_create", broken)
+    return calls
+
+
 def _batch(inspection, user=None):
     return services.receive(
         inspection, SimpleUploadedFile("k.csv", CONTENT), filename="k.csv", uploaded_by=user
@@ -32,18 +62,23 @@ def _batch(inspection, user=None):
 def test_an_error_inside_the_write_rolls_every_row_back_and_fails_the_batch(
     inspection_a, inspector_user, monkeypatch
 ):
-    monkeypatch.setattr(services, "WRITE_CHUNK", 5)
-    parsed = services._parsed
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "WRITE_CHUNK", 5)
+        if connection.vendor == "postgresql":
+            # One pass: the failure comes in the third chunk of the write from staging.
+            _break_the_write(patched, 3, RuntimeError("the disk caught fire"))
+        else:
+            parsed = services._parsed
 
-    def failing_after_twelve_rows(parser, rows):
-        for count, row in enumerate(parsed(parser, rows), start=1):
-            if count == 12:
-                raise RuntimeError("the disk caught fire")
-            yield row
+            def failing_after_twelve_rows(parser, rows):
+                for count, row in enumerate(parsed(parser, rows), start=1):
+                    if count == 12:
+                        raise RuntimeError("the disk caught fire")
+                    yield row
 
-    monkeypatch.setattr(services, "_parsed", failing_after_twelve_rows)
-    batch = _batch(inspection_a)
-    outcome = services.process_batch(batch.pk)
+            patched.setattr(services, "_parsed", failing_after_twelve_rows)
+        batch = _batch(inspection_a)
+        outcome = services.process_batch(batch.pk)
 
     assert SampledCase.objects.count() == 0 and CaseReview.objects.count() == 0
     assert CaseReview.history.count() == 0
@@ -57,7 +92,6 @@ def test_an_error_inside_the_write_rolls_every_row_back_and_fails_the_batch(
         )
     )
     # The same file may be uploaded again (a failed batch does not count as a duplicate).
-    monkeypatch.setattr(services, "_parsed", parsed)
     assert services.process_batch(_batch(inspection_a).pk).imported == ROWS
 
 
@@ -66,16 +100,7 @@ def test_a_lost_database_connection_leaves_the_batch_to_be_retried(
     inspection_a, inspector_user, monkeypatch
 ):
     monkeypatch.setattr(services, "WRITE_CHUNK", 5)
-    bulk_create = SampledCase.objects.bulk_create
-    calls = []
-
-    def flaky_bulk_create(objs, *args, **kwargs):
-        calls.append(len(objs))
-        if len(calls) == 3:
-            raise OperationalError("server closed the connection unexpectedly")
-        return bulk_create(objs, *args, **kwargs)
-
-    monkeypatch.setattr(SampledCase.objects, "bulk_create", flaky_bulk_create)
+    _break_the_write(monkeypatch, 3, OperationalError("server closed the connection unexpectedly"))
     batch = _batch(inspection_a)
     with pytest.raises(OperationalError):
         services.process_batch(batch.pk)
@@ -157,10 +182,7 @@ def test_a_worker_killed_mid_write_leaves_nothing_and_the_retry_completes(
 def test_the_command_reports_a_failed_write_without_a_traceback(
     write_file, inspection_a, monkeypatch
 ):
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(SampledCase.objects, "bulk_create", broken)
+    _break_the_write(monkeypatch, 1, RuntimeError("boom"))
     path = write_file("reference,record_type,reported_at\nC1,incident,2014-03-01\n")
     status, _, err = run_command("import_batch", str(path), "--inspection", inspection_a.slug)
     assert status == 1
