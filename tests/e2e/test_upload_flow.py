@@ -5,16 +5,11 @@ the worker finishes. Here the "worker" is this test calling the same service
 while the browser waits on the progress page.
 """
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
 from inspect_app.inspections.models import SampleBatch
 from inspect_app.uploads import services
-
-# Playwright's event loop runs in this thread; Django's ORM calls here are synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

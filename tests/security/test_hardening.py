@@ -19,7 +19,12 @@ PRODUCTION = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "INSPEC
 
 
 def run_with(variables, *argv):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    # Only the settings under test: nothing the test run itself set.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(variables)
     return subprocess.run(
         [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
