@@ -137,7 +137,7 @@ def serve(database_url):
     raise RuntimeError("gunicorn did not start")
 
 
-def sign_in(port, password):
+def sign_in(port, password, username=USERNAME):
     """Sign in through the real form; returns the Cookie header for later requests."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     connection.request("GET", "/accounts/login/")
@@ -146,7 +146,7 @@ def sign_in(port, password):
     csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
     form = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": USERNAME, "password": password}
+        {"csrfmiddlewaretoken": token, "username": username, "password": password}
     )
     connection.request(
         "POST",

@@ -18,7 +18,6 @@ server comes from DATABASE_URL when it is a PostgreSQL URL.
 
 import http.client
 import os
-import re
 import secrets
 import socket
 import subprocess
@@ -28,6 +27,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bench.dashboard import free_port, sign_in
 from bench.recompute import server_url, with_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,17 +40,39 @@ PASSWORD = "load-test-passphrase"
 #: Dashboard and review pages of the demo programme, as an admin sees them.
 PAGES = [
     "/inspections/",
+    "/programmes/crime-recording-2014/",
+    "/programmes/crime-recording-2014/?method=exact&confidence=0.99",
+    "/programmes/crime-recording-2014/offences/rape/",
     "/inspections/essex-2014/",
-    "/inspections/hertfordshire-2014/",
     "/forces/essex/",
     "/forces/cheshire/",
+    "/inspections/essex-2014/workspace/",
+    "/inspections/essex-practice/workspace/",
+    "/inspections/essex-2014/agreement/",
 ]
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def case_pages(database_url):
+    """A few case pages of the demo (their ids are only known once it is loaded)."""
+    import psycopg2
+
+    parts = urllib.parse.urlsplit(database_url)
+    connection = psycopg2.connect(
+        dbname=parts.path.lstrip("/"),
+        user=parts.username,
+        password=parts.password,
+        host=parts.hostname,
+        port=parts.port or 5432,
+    )
+    with connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.slug, c.id FROM inspections_sampledcase c "
+            "JOIN inspections_inspection i ON i.id = c.inspection_id "
+            "WHERE i.slug IN ('essex-2014', 'essex-practice') ORDER BY c.id LIMIT 40"
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    return [f"/inspections/{slug}/cases/{pk}/" for slug, pk in rows[::8]]
 
 
 def app_environment():
@@ -94,36 +116,6 @@ def manage(env, *argv):
         check=True,
         stdout=subprocess.DEVNULL,
     )
-
-
-def sign_in(port):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/accounts/login/")
-    response = connection.getresponse()
-    body = response.read().decode()
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
-    form = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": "admin", "password": PASSWORD}
-    )
-    connection.request(
-        "POST",
-        "/accounts/login/",
-        body=form,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf_cookie}",
-            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
-        },
-    )
-    response = connection.getresponse()
-    response.read()
-    cookies = response.getheader("Set-Cookie") or ""
-    session = re.search(r"sessionid=([^;]+)", cookies)
-    if response.status != 302 or session is None:
-        raise RuntimeError(f"could not sign in: HTTP {response.status}")
-    connection.close()
-    return f"sessionid={session.group(1)}; csrftoken={csrf_cookie}"
 
 
 def run_clients(port, cookie):
@@ -172,6 +164,7 @@ def main():
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
     manage(env, "recompute_figures", "--all")
+    PAGES.extend(case_pages(env["DATABASE_URL"]))
     port = free_port()
     server = subprocess.Popen(
         [
@@ -202,7 +195,7 @@ def main():
                 break
             except OSError:
                 time.sleep(0.1)
-        cookie = sign_in(port)
+        cookie = sign_in(port, PASSWORD, username="admin")
         latencies, errors = run_clients(port, cookie)
     finally:
         server.terminate()
