@@ -22,7 +22,7 @@ from inspect_app.accounts.roles import Role
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.dashboard import charts, exports
-from inspect_app.dashboard.caching import figures_page, reader_scope
+from inspect_app.dashboard.caching import figures_page, reader_scope, with_figures_version
 from inspect_app.dashboard.filters import ForceFigureFilter
 from inspect_app.dashboard.forms import read_presentation
 from inspect_app.dashboard.rows import (
@@ -154,12 +154,15 @@ def programme_list(request):
 @role_required(*NATIONAL_READERS)
 def programme_detail(request, slug):
     """The national picture: every force, offence group and region, and the weighted estimate."""
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    programme = get_object_or_404(
+        with_figures_version(Programme.objects.visible_to(request.user)), slug=slug
+    )
     return figures_page(
         request,
         page="programme",
         scope=reader_scope(request.user),
         parts=[programme.pk],
+        version=programme.figures_version,
         build=lambda: _build_programme(request, programme),
     )
 
@@ -290,13 +293,16 @@ def _shortfall_axis(metric):
 @role_required(*NATIONAL_READERS)
 def offence_detail(request, slug, code):
     """One offence group (e.g. rape) in every force of a programme."""
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    programme = get_object_or_404(
+        with_figures_version(Programme.objects.visible_to(request.user)), slug=slug
+    )
     group = get_object_or_404(OffenceGroup.objects.visible_to(request.user), code__iexact=code)
     return figures_page(
         request,
         page="offence",
         scope=reader_scope(request.user),
         parts=[programme.pk, group.pk],
+        version=programme.figures_version,
         build=lambda: _build_offence(request, programme, group),
     )
 
@@ -360,13 +366,15 @@ def _metric_cards(presented):
 def force_detail(request, slug):
     """A force's summary: its six figures, the same by offence group, and the trend."""
     force = get_object_or_404(
-        Force.objects.visible_to(request.user).select_related("region"), slug=slug
+        with_figures_version(Force.objects.visible_to(request.user)),
+        slug=slug,
     )
     return figures_page(
         request,
         page="force",
         scope=reader_scope(request.user),
         parts=[force.pk, force.recorded_crime_volume],
+        version=force.figures_version,
         build=lambda: _build_force(request, force),
     )
 
@@ -488,7 +496,10 @@ def _render_force_like(page, title, template, *, filename, cards, groups, trend=
 def inspection_detail(request, slug):
     """One inspection's figures beside its review progress (progress only for casework readers)."""
     inspection = get_object_or_404(
-        Inspection.objects.visible_to(request.user).select_related("force", "programme"), slug=slug
+        # Only what the cache key needs: the body, when it must be built, reads
+        # the force and programme itself.
+        with_figures_version(Inspection.objects.visible_to(request.user)),
+        slug=slug,
     )
     casework = may_do_casework(request.user, inspection)
     return figures_page(
@@ -498,6 +509,7 @@ def inspection_detail(request, slug):
         # causes a recompute, which gives the cached body a new version.
         scope=reader_scope(request.user, casework=casework),
         parts=[inspection.pk, inspection.status, inspection.recording_time_limit_hours],
+        version=inspection.figures_version,
         build=lambda: _build_inspection(request, inspection),
     )
 
