@@ -5,37 +5,17 @@ person sees: one line and a non-zero exit, never a traceback.
 """
 
 import io
-import sys
-from unittest.mock import patch
 
 import pytest
-from django.core.management import ManagementUtility, call_command
-from django.core.management import base as management_base
+from django.core.management import call_command
 
 from inspect_app.accounts.models import User
 from inspect_app.accounts.roles import Role
 from inspect_app.inspections.models import CaseReview, Inspection, Programme, SampledCase
+from tests.management import run_command
 
 pytestmark = pytest.mark.django_db
 GOOD_PASSWORD = "a-long-enough-passphrase"
-
-
-def run(*argv, stdin=""):
-    """Run `manage.py ARGV` in-process; return (exit status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr, sys.stdin
-    sys.stdout, sys.stderr, sys.stdin = out, err, io.StringIO(stdin)
-    try:
-        # A command closes every connection when it ends, which would close
-        # the test's own transaction: keep it open.
-        with patch.object(management_base.connections, "close_all"):
-            ManagementUtility(["manage.py", *argv]).execute()
-        status = 0
-    except SystemExit as exit_:
-        status = exit_.code or 0
-    finally:
-        sys.stdout, sys.stderr, sys.stdin = old
-    return status, out.getvalue(), err.getvalue()
 
 
 def assert_one_line_failure(status, err, text):
@@ -50,7 +30,9 @@ def assert_one_line_failure(status, err, text):
 
 def test_create_user_takes_the_password_from_the_environment(monkeypatch):
     monkeypatch.setenv("NEW_USER_PASSWORD", GOOD_PASSWORD)
-    status, out, _ = run("create_user", "jo", "--role", "lead_inspector", "--email", "jo@x.org")
+    status, out, _ = run_command(
+        "create_user", "jo", "--role", "lead_inspector", "--email", "jo@x.org"
+    )
     assert status == 0 and "created lead inspector jo" in out
     user = User.objects.get(username="jo")
     assert user.role == Role.LEAD_INSPECTOR and user.email == "jo@x.org"
@@ -59,7 +41,7 @@ def test_create_user_takes_the_password_from_the_environment(monkeypatch):
 
 def test_create_user_reads_the_password_from_standard_input(monkeypatch):
     monkeypatch.delenv("NEW_USER_PASSWORD", raising=False)
-    status, out, _ = run(
+    status, out, _ = run_command(
         "create_user",
         "cc",
         "--role",
@@ -76,9 +58,9 @@ def test_create_user_reads_the_password_from_standard_input(monkeypatch):
 
 def test_create_user_updates_an_existing_user(monkeypatch):
     monkeypatch.setenv("NEW_USER_PASSWORD", GOOD_PASSWORD)
-    run("create_user", "sam", "--role", "inspector")
+    run_command("create_user", "sam", "--role", "inspector")
     monkeypatch.delenv("NEW_USER_PASSWORD")
-    status, out, _ = run("create_user", "sam", "--role", "admin")  # keeps the password
+    status, out, _ = run_command("create_user", "sam", "--role", "admin")  # keeps the password
     assert status == 0 and "updated admin sam" in out
     sam = User.objects.get(username="sam")
     assert sam.role == Role.ADMIN and sam.is_staff and sam.check_password(GOOD_PASSWORD)
@@ -95,33 +77,35 @@ def test_create_user_updates_an_existing_user(monkeypatch):
 )
 def test_create_user_refuses_bad_input_in_one_line(monkeypatch, argv, message):
     monkeypatch.setenv("NEW_USER_PASSWORD", GOOD_PASSWORD)
-    status, _, err = run("create_user", *argv)
+    status, _, err = run_command("create_user", *argv)
     assert_one_line_failure(status, err, message)
     assert not User.objects.filter(username="pat").exists()
 
 
 def test_create_user_refuses_an_unknown_role(monkeypatch):
     monkeypatch.setenv("NEW_USER_PASSWORD", GOOD_PASSWORD)
-    status, _, err = run("create_user", "pat", "--role", "sheriff")
+    status, _, err = run_command("create_user", "pat", "--role", "sheriff")
     assert status != 0 and "invalid choice: 'sheriff'" in err
     assert not User.objects.filter(username="pat").exists()
 
 
 def test_create_user_needs_a_password_for_a_new_user(monkeypatch):
     monkeypatch.delenv("NEW_USER_PASSWORD", raising=False)
-    status, _, err = run("create_user", "pat", "--role", "inspector", stdin="")
+    status, _, err = run_command("create_user", "pat", "--role", "inspector", stdin="")
     assert_one_line_failure(status, err, "no password given")
 
 
 def test_create_user_refuses_a_weak_password(monkeypatch):
     monkeypatch.setenv("NEW_USER_PASSWORD", "password")
-    status, _, err = run("create_user", "pat", "--role", "inspector")
+    status, _, err = run_command("create_user", "pat", "--role", "inspector")
     assert_one_line_failure(status, err, "password refused")
     assert not User.objects.filter(username="pat").exists()
 
 
 def test_create_user_never_takes_a_password_argument(monkeypatch):
-    status, _, err = run("create_user", "pat", "--role", "inspector", "--password", "x" * 20)
+    status, _, err = run_command(
+        "create_user", "pat", "--role", "inspector", "--password", "x" * 20
+    )
     assert status != 0 and "unrecognized arguments" in err
 
 
@@ -129,7 +113,7 @@ def test_create_user_never_takes_a_password_argument(monkeypatch):
 
 
 def test_create_inspection_creates_the_programme_when_new():
-    status, out, _ = run(
+    status, out, _ = run_command(
         "create_inspection",
         "essex-2016",
         "--force",
@@ -146,7 +130,7 @@ def test_create_inspection_creates_the_programme_when_new():
     assert inspection.recording_time_limit_hours == 24
     assert "created programme cdi-2016" in out
 
-    status, out, _ = run(
+    status, out, _ = run_command(
         "create_inspection", "kent-2016", "--force", "e23000032", "--programme", "cdi-2016"
     )
     assert status == 0 and "created programme" not in out
@@ -165,14 +149,14 @@ def test_create_inspection_creates_the_programme_when_new():
     ],
 )
 def test_create_inspection_refuses_bad_input_in_one_line(argv, message):
-    status, _, err = run("create_inspection", *argv)
+    status, _, err = run_command("create_inspection", *argv)
     assert_one_line_failure(status, err, message)
     assert not Inspection.objects.exists() and not Programme.objects.exists()
 
 
 def test_create_inspection_refuses_a_duplicate_slug():
-    run("create_inspection", "essex-2016", "--force", "E23000028", "--programme", "cdi")
-    status, _, err = run(
+    run_command("create_inspection", "essex-2016", "--force", "E23000028", "--programme", "cdi")
+    status, _, err = run_command(
         "create_inspection", "essex-2016", "--force", "E23000032", "--programme", "other"
     )
     assert_one_line_failure(status, err, "already exists")
@@ -180,8 +164,8 @@ def test_create_inspection_refuses_a_duplicate_slug():
 
 
 def test_create_inspection_refuses_a_second_inspection_of_a_force_in_a_programme():
-    run("create_inspection", "essex-2016", "--force", "E23000028", "--programme", "cdi")
-    status, _, err = run(
+    run_command("create_inspection", "essex-2016", "--force", "E23000028", "--programme", "cdi")
+    status, _, err = run_command(
         "create_inspection", "essex-again", "--force", "Essex", "--programme", "cdi"
     )
     assert_one_line_failure(status, err, "Essex already has an inspection")

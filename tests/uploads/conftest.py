@@ -1,13 +1,7 @@
 """Helpers for the batch upload tests: files written on the fly, and the command run in-process."""
 
-import io
-import sys
-from unittest.mock import patch
-
 import openpyxl
 import pytest
-from django.core.management import ManagementUtility
-from django.core.management import base as management_base
 
 from inspect_app.inspections.models import CaseReview, SampledCase
 
@@ -48,24 +42,6 @@ def write_xlsx(tmp_path):
         return path
 
     return write
-
-
-def run_command(*argv):
-    """Run ``manage.py ARGV`` in-process; return (exit status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
-    try:
-        # A command closes every connection when it ends, which would close
-        # the test's own transaction: keep it open.
-        with patch.object(management_base.connections, "close_all"):
-            ManagementUtility(["manage.py", *argv]).execute()
-        status = 0
-    except SystemExit as exit_:
-        status = exit_.code or 0
-    finally:
-        sys.stdout, sys.stderr = old
-    return status, out.getvalue(), err.getvalue()
 
 
 def nothing_written():

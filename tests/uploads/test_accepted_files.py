@@ -7,7 +7,7 @@ import pytest
 
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
 from inspect_app.uploads import examples
-from tests.uploads.conftest import run_command
+from tests.management import run_command
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.db import OperationalError, connection
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
 from inspect_app.uploads import services
 from tests.conftest import ROOT, postgres_url
-from tests.uploads.conftest import run_command
+from tests.management import run_command
 
 ROWS = 23
 CONTENT = (
