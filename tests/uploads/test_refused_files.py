@@ -9,7 +9,8 @@ import pytest
 
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
 from tests.factories import UserFactory
-from tests.uploads.conftest import HEADER, run_command
+from tests.management import run_command
+from tests.uploads.conftest import HEADER
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
 from inspect_app.uploads import services
 from tests.factories import CaseReviewFactory
-from tests.uploads.conftest import run_command
+from tests.management import run_command
 
 pytestmark = pytest.mark.django_db
 
