@@ -271,6 +271,11 @@ class SampledCase(models.Model):
     )
     summary = models.TextField(max_length=10_000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on whenever the record itself is saved (a correction in Django's
+    # admin): a batch whose records were corrected after its import can no
+    # longer be withdrawn without losing that correction. Assigning a case
+    # is workflow, not a change of the record, and leaves it alone.
+    updated_at = models.DateTimeField(auto_now=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -888,36 +888,48 @@ def withdrawal_blockers(batch) -> list[str]:
       finished (a review added in the app is created after it);
     * no history of those cases' reviews is dated after the import (an
       edit, or a review deleted in the app, leaves one even where the
-      version was not raised).
+      version was not raised);
+    * no case record was saved after the import (a correction in the admin).
     """
     if batch.status != BatchStatus.IMPORTED:
         status = batch.get_status_display().lower()
         return [f"only an imported batch can be withdrawn; this one is {status}"]
     # A batch imported before finish times were kept is judged from its upload.
     finished = batch.finished_at or batch.uploaded_at
-    reviews = CaseReview.objects.filter(case__batch=batch)
-    touched = reviews.filter(
+    cases = SampledCase.objects.filter(batch=batch)
+    reviewed = CaseReview.objects.filter(case__batch=batch).filter(
         ~Q(kind=ReviewKind.FIRST)
         | Q(version__gt=1)
         | Q(created_at__gt=finished)
         | Q(updated_at__gt=finished)
-    ).values_list("case__reference", flat=True)
-    histories = CaseReview.history.filter(
-        case_id__in=SampledCase.objects.filter(batch=batch).values("pk"),
-        history_date__gt=finished,
-    ).values_list("case_id", flat=True)
-    reasons = []
-    changed_references = sorted(set(touched[:1000]))
-    changed_cases = set(histories.distinct()[:1000])
-    if changed_references or changed_cases:
-        examples = ", ".join(changed_references[:3])
-        count = max(len(changed_references), len(changed_cases))
-        reasons.append(
-            f"{count:,} of its cases have been reviewed or changed in the app since the import"
-            + (f" (for example {examples})" if examples else "")
-            + ": withdrawing it would lose that work"
-        )
-    return reasons
+    )
+    histories = CaseReview.history.filter(case_id__in=cases.values("pk"), history_date__gt=finished)
+    changed = cases.filter(
+        Q(updated_at__gt=finished)
+        | Q(pk__in=reviewed.values("case_id"))
+        | Q(pk__in=histories.values("case_id"))
+    )
+    count = changed.count()
+    if not count:
+        return []
+    examples = list(changed.order_by("reference").values_list("reference", flat=True)[:3])
+    verb = "has" if count == 1 else "have"
+    return [
+        f"{count:,} of its cases {verb} been reviewed or changed in the app since the import"
+        + (f" (for example {', '.join(examples)})" if examples else "")
+        + ": withdrawing it would lose that work"
+    ]
+
+
+def assigned_cases(batch) -> int:
+    """How many of the batch's cases are assigned to an inspector.
+
+    Assignments are not reviewing work, so they do not stop a withdrawal;
+    the admin is told they go with the cases.
+    """
+    return batch.cases.filter(
+        Q(assigned_to__isnull=False) | Q(second_reviewer__isnull=False)
+    ).count()
 
 
 def withdraw(batch, user) -> int:

@@ -179,7 +179,12 @@ def batch_withdraw(request, pk):
     return render(
         request,
         "uploads/withdraw.html",
-        {"batch": batch, "inspection": batch.inspection, "blockers": blockers},
+        {
+            "batch": batch,
+            "inspection": batch.inspection,
+            "blockers": blockers,
+            "assigned": services.assigned_cases(batch),
+        },
         status=409 if request.method == "POST" and blockers else 200,
     )
 

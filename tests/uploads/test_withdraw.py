@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
+from inspect_app.inspections.workflow import assign_cases
 from inspect_app.uploads import services
 from tests.factories import CaseReviewFactory
 from tests.management import run_command
@@ -108,3 +109,42 @@ def _assert_refused(client, batch, reason):
     batch.refresh_from_db()
     assert batch.status == BatchStatus.IMPORTED and batch.withdrawn_at is None
     assert SampledCase.objects.filter(batch=batch).count() == 2
+
+
+def test_a_case_record_corrected_in_the_admin_blocks_withdrawal(batch, admin_client):
+    case = SampledCase.objects.get(reference="W2")
+    case.summary = "corrected after the import"
+    case.save()  # what Django's admin does with a change to the record
+    _assert_refused(admin_client, batch, "1 of its cases has been reviewed or changed")
+    assert (
+        "(for example W2)"
+        in admin_client.get(reverse("batch-withdraw", kwargs={"pk": batch.pk})).content.decode()
+    )
+
+
+def test_assigned_cases_may_be_withdrawn_and_the_admin_is_told_first(
+    batch, admin_client, inspection_a, inspector_user
+):
+    assign_cases(inspection_a, SampledCase.objects.filter(batch=batch), inspector_user)
+    url = reverse("batch-withdraw", kwargs={"pk": batch.pk})
+    page = admin_client.get(url).content.decode()
+    assert "2 of them are assigned to inspectors; the assignments go too" in page
+
+    assert admin_client.post(url).status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.WITHDRAWN
+    assert not SampledCase.objects.filter(batch=batch).exists()
+
+
+def test_a_batch_imported_before_cases_kept_their_change_time_can_still_be_withdrawn(
+    batch, admin_client
+):
+    """The migration dates existing records from their creation, not from itself."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("inspect_app.inspections.migrations.0005_case_updated_at")
+    SampledCase.objects.update(updated_at=timezone.now() + datetime.timedelta(hours=1))
+    migration.date_existing_cases_from_their_creation(apps, None)
+    assert services.withdrawal_blockers(batch) == []
