@@ -8,7 +8,7 @@ while the browser waits on the progress page.
 import pytest
 from playwright.sync_api import expect
 
-from inspect_app.inspections.models import SampleBatch
+from inspect_app.inspections.models import CaseReview, SampleBatch, SampledCase
 from inspect_app.uploads import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,3 +83,67 @@ def test_a_bad_batch_shows_every_error_in_the_error_summary(
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the errors (CSV)").click()
     assert download.value.suggested_filename.endswith("-errors.csv")
+
+
+# Big enough that checking and importing take a few seconds on PostgreSQL, so
+# the page is still on its progress bar when it first shows.
+WORKER_ROWS = 60_000
+
+
+@pytest.mark.integration
+def test_an_upload_in_the_browser_is_imported_by_the_real_worker(
+    sign_in,
+    page,
+    live_server,
+    admin_user,
+    inspection_a,
+    inspector_user,
+    tmp_path,
+    screenshot,
+    settings,
+    monkeypatch,
+    start_celery_worker,
+):
+    media_root = tmp_path / "media"
+    settings.MEDIA_ROOT = media_root
+    monkeypatch.setenv("MEDIA_ROOT", str(media_root))
+    start_celery_worker()
+    path = tmp_path / "round-two.csv"
+    path.write_text(
+        "reference,record_type,reported_at,should_record,was_recorded,reviewer\n"
+        + "".join(
+            f"R{n:06d},incident,2014-03-01 10:{n % 60:02d},yes,{'yes' if n % 5 else 'no'},"
+            "isla-inspector\n"
+            for n in range(WORKER_ROWS)
+        ),
+        encoding="utf-8",
+    )
+    # What the page's own script hears from the status URL while it waits.
+    heard = []
+
+    def listen(route):
+        # Read here, before the page moves on and its response body is gone.
+        response = route.fetch()
+        heard.append(response.json())
+        route.fulfill(response=response)
+
+    page.route("**/status.json", listen)
+    sign_in(admin_user)
+
+    upload(page, live_server, inspection_a, path)
+    expect(page.get_by_role("heading", name="Checking round-two.csv")).to_be_visible()
+    screenshot("progress")
+
+    expect(page.get_by_role("heading", name=f"{WORKER_ROWS:,} rows imported")).to_be_visible(
+        timeout=120_000
+    )
+    screenshot("result")
+    percents = [status["percent"] for status in heard]
+    assert percents == sorted(percents), percents
+    assert heard[-1]["status"] == "imported" and heard[-1]["percent"] == 100
+    batch = SampleBatch.objects.get()
+    assert batch.task_id  # queued, and taken by the worker, not run in-process
+    assert SampledCase.objects.filter(batch=batch).count() == WORKER_ROWS
+    assert CaseReview.objects.filter(case__batch=batch, was_recorded=False).count() == (
+        WORKER_ROWS // 5
+    )
