@@ -217,7 +217,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Lock-outs and sign-ins are in the audit log; axes' own chatter is not needed.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # The embedded default's in-memory broker has no host, which kombu
+        # warns about each time a task is sent: nothing is wrong.
+        **({} if REDIS_URL else {"kombu.connection": {"level": "ERROR"}}),
+    },
 }
 
 # Scripts, styles and charts come from this site only: no inline script, no

@@ -312,20 +312,25 @@ def _check_rows(
             else:
                 keep = staging.add
             parse = parser.parse
-            for number, cells in _rows_after_header(rows, parser):
-                validation.rows += 1
-                problems = []
-                parsed = parse(number, cells, problems)
-                if problems:
-                    for column, message in problems:
-                        errors.add(number, column, message)
-                if parsed is not None and parsed.reference:
-                    if staging is None:
-                        keep(parsed.reference, number)
-                    else:
-                        keep(parsed, number, complete=errors.count == 0)
-                if validation.rows % PROGRESS_EVERY_ROWS == 0:
-                    progress.report("checking", source.fraction_read(), validation.rows)
+            try:
+                for number, cells in _rows_after_header(rows, parser):
+                    validation.rows += 1
+                    problems = []
+                    parsed = parse(number, cells, problems)
+                    if problems:
+                        for column, message in problems:
+                            errors.add(number, column, message)
+                    if parsed is not None and parsed.reference:
+                        if staging is None:
+                            keep(parsed.reference, number)
+                        else:
+                            keep(parsed, number, complete=errors.count == 0)
+                    if validation.rows % PROGRESS_EVERY_ROWS == 0:
+                        progress.report("checking", source.fraction_read(), validation.rows)
+            except UnreadableFile as problem:
+                # Reading stops here, but the rows before it were read in full:
+                # their repeated references are reported with the rest.
+                errors.add(problem.row, WHOLE_FILE, problem.message)
             if staging is None:
                 references.finish()
             else:

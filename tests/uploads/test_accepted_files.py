@@ -8,6 +8,7 @@ import pytest
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
 from inspect_app.uploads import examples
 from tests.management import run_command
+from tests.uploads.conftest import HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +218,16 @@ def test_an_import_asks_for_the_figures_to_be_recomputed(
     )
     imported(write_file("\n".join(ROWS)), inspection_a)
     assert asked == [inspection_a.programme_id]
+
+
+def test_a_one_row_file_is_reported_as_one_row(write_file, inspection_a):
+    path = write_file(HEADER + "\nONE-1,incident,2014-03-01,,\n")
+    status, out, err = run_command(
+        "import_batch", str(path), "--inspection", inspection_a.slug, "--dry-run"
+    )
+    assert (status, out.strip(), err) == (
+        0,
+        "1 row checked: no errors (dry run, nothing imported)",
+        "",
+    )
+    assert imported(path, inspection_a).strip() == "1 row imported into essex-test"

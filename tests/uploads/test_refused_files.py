@@ -288,6 +288,23 @@ def test_every_error_in_a_file_is_reported_in_row_then_column_order(
     assert SampledCase.objects.count() == 0
 
 
+def test_errors_before_a_part_that_cannot_be_read_are_all_reported(write_file, inspection_a):
+    path = write_file(
+        (HEADER + "\nA1,incident,2014-03-01,,\nA1,incident,31/02/2014,,\n").encode()
+        + "A\u00e92,incident,2014-03-01,,\n".encode("latin-1")
+    )
+    status, _, err = run_command("import_batch", str(path), "--inspection", inspection_a.slug)
+    assert status == 1
+    lines = err.strip().splitlines()
+    assert lines[:2] == [
+        "row 3, column reference: this reference is also on row 2: each must be unique",
+        "row 3, column reported_at: '31/02/2014' is not a real date or time",
+    ]
+    assert lines[2].startswith("row 4, column (file): the file is not in UTF-8")
+    assert len(lines) == 3
+    assert SampledCase.objects.count() == 0
+
+
 def test_the_size_limit_is_checked_before_the_file_is_read(
     settings, write_file, inspection_a, monkeypatch
 ):

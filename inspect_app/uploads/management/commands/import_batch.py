@@ -56,37 +56,44 @@ class Command(BaseCommand):
             )
             if outcome.ok:
                 self.stdout.write(
-                    f"{outcome.rows} rows checked: no errors (dry run, nothing imported)"
+                    f"{_rows(outcome.rows)} checked: no errors (dry run, nothing imported)"
                 )
                 return
             self._fail(outcome.errors)
 
-        try:
-            batch = services.receive(
-                inspection_obj, file, filename=filename, ignored_columns=ignore_column
-            )
-        except services.BatchRefused as refusal:
-            self._fail(refusal.errors)
         with self._quiet_logs(options["verbosity"]):
+            try:
+                batch = services.receive(
+                    inspection_obj, file, filename=filename, ignored_columns=ignore_column
+                )
+            except services.BatchRefused as refusal:
+                self._fail(refusal.errors)
             outcome = services.process_batch(batch.pk, max_errors=None)
         if not outcome.ok:
             self._fail(outcome.errors)
-        self.stdout.write(f"{outcome.imported} rows imported into {inspection_obj.slug}")
+        self.stdout.write(f"{_rows(outcome.imported)} imported into {inspection_obj.slug}")
 
     @contextmanager
     def _quiet_logs(self, verbosity):
-        """An unexpected failure is logged with its traceback for the worker's operators;
-        here the person gets the one-line error instead, unless they ask (-v 2)."""
-        logger = logging.getLogger(services.__name__)
-        previous = logger.level
+        """An unexpected failure is logged with its traceback for the worker's operators,
+        and a task run in-process logs that it ran; here the person gets the one-line
+        errors instead, unless they ask (-v 2)."""
+        loggers = [logging.getLogger(name) for name in (services.__name__, "celery")]
+        previous = [logger.level for logger in loggers]
         if verbosity < 2:
-            logger.setLevel(logging.CRITICAL)
+            for logger in loggers:
+                logger.setLevel(logging.CRITICAL)
         try:
             yield
         finally:
-            logger.setLevel(previous)
+            for logger, level in zip(loggers, previous, strict=True):
+                logger.setLevel(level)
 
     def _fail(self, errors):
         for error in errors:
             self.stderr.write(error.line())
         sys.exit(1)
+
+
+def _rows(count) -> str:
+    return f"{count} row{'' if count == 1 else 's'}"
