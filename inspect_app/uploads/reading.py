@@ -9,9 +9,12 @@ Problems that stop the file being read at all raise :class:`UnreadableFile`
 with the row they were found on.
 """
 
+import contextlib
 import csv
 import datetime
+import itertools
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 
@@ -146,11 +149,55 @@ def _csv_problem(error) -> str:
     return f"this row is not valid CSV ({text}); the file cannot be read past it"
 
 
+class RowWithBadCells(list):
+    """A workbook row some of whose cells hold no usable value.
+
+    ``problems`` maps a cell's position to what is wrong with it; the cell
+    itself holds what the workbook shows (an error code such as ``#N/A``, or
+    nothing). The row parser reports these in place of what the cells'
+    values would otherwise be blamed for. A CSV row never is one.
+    """
+
+    def __init__(self, cells, problems):
+        super().__init__(cells)
+        self.problems = problems
+
+
+FORMULA_WITHOUT_RESULT = (
+    "the cell holds a formula whose result was not saved in the workbook: open it in Excel "
+    "and save it again, or paste the values in place of the formulas"
+)
+#: A formula element in a worksheet's XML (``<f>``, ``<f t="shared" …>``, ``<x:f>``).
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _has_formulas(path) -> bool:
+    """Whether any worksheet of the workbook holds a formula: a quick scan of its XML.
+
+    Most workbooks have none, and are then read once; one with formulas is
+    read a second time to find the ones whose results were never saved.
+    """
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as member:
+                tail = b""
+                for chunk in iter(lambda member=member: member.read(READ_CHUNK_BYTES), b""):
+                    if _FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-32:]
+    return False
+
+
 class XlsxRows:
     """The rows of an XLSX workbook's first sheet, read in openpyxl's streaming mode.
 
     Cells keep their types where it matters (dates and times stay datetimes);
-    numbers and booleans become text, as a CSV would hold them.
+    numbers and booleans become text, as a CSV would hold them. A formula
+    counts as the result Excel saved with it. A cell showing an Excel error
+    (``#N/A``, ``#REF!``…), or a formula saved without its result, makes the
+    row a :class:`RowWithBadCells`: nothing is silently read as blank.
     """
 
     def __init__(self, path):
@@ -164,20 +211,45 @@ class XlsxRows:
         return min(self._rows_done / self._max_row, 1.0)
 
     def __iter__(self) -> Iterator[tuple[int, list]]:
+        with self._open(data_only=True) as values:
+            if not values.worksheets:
+                raise UnreadableFile(1, "the workbook has no sheets")
+            sheet = values.worksheets[0]
+            self._max_row = sheet.max_row
+            with self._open(data_only=False, unless=not _has_formulas(self.path)) as formulas:
+                formula_rows = (
+                    formulas.worksheets[0].iter_rows() if formulas else itertools.repeat(())
+                )
+                for number, (cells, formula_cells) in enumerate(
+                    zip(sheet.iter_rows(), formula_rows, strict=False), start=1
+                ):
+                    self._rows_done = number
+                    yield number, _row(cells, formula_cells)
+
+    def _open(self, *, data_only, unless=False):
+        """The workbook, read-only, closed when done (None if ``unless``)."""
+        if unless:
+            return contextlib.nullcontext()
         try:
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=data_only)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
             raise UnreadableFile(1, f"the workbook could not be opened ({error})") from None
-        try:
-            if not workbook.worksheets:
-                raise UnreadableFile(1, "the workbook has no sheets")
-            sheet = workbook.worksheets[0]
-            self._max_row = sheet.max_row
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                self._rows_done = number
-                yield number, [_cell_text(value) for value in values]
-        finally:
-            workbook.close()
+        return contextlib.closing(workbook)
+
+
+def _row(cells, formula_cells):
+    """A row's cell values as text (or dates), with any cells that hold no usable value."""
+    texts = [_cell_text(cell.value) for cell in cells]
+    problems = {}
+    for index, cell in enumerate(cells):
+        if cell.data_type == "e":
+            problems[index] = (
+                f"the cell shows the Excel error {cell.value}: correct it in the workbook"
+            )
+    for index, cell in enumerate(formula_cells):
+        if cell.data_type == "f" and (index >= len(cells) or cells[index].value is None):
+            problems[index] = FORMULA_WITHOUT_RESULT
+    return RowWithBadCells(texts, problems) if problems else texts
 
 
 def _cell_text(value):

@@ -321,6 +321,8 @@ class RowParser:
         self._contradictions = {}
 
     def is_blank(self, cells) -> bool:
+        if getattr(cells, "problems", None):
+            return False  # a formula without its result looks blank, but is not
         for cell in cells:
             if cell != "" and not (isinstance(cell, str) and not cell.strip()):
                 return False
@@ -354,6 +356,8 @@ class RowParser:
         row with other problems still counts in the check for duplicates.
         None means the row's cells could not be matched to the columns.
         """
+        if getattr(cells, "problems", None):
+            return self._parse_with_bad_cells(row, cells, problems)
         width = self._width
         if len(cells) != width:
             extra = [i for i in range(width, len(cells)) if _filled(cells[i])]
@@ -535,6 +539,27 @@ class RowParser:
             answers=answers,
             notes=notes,
         )
+
+    def _parse_with_bad_cells(self, row, cells, problems) -> ParsedRow | None:
+        """A workbook row with cells that hold no usable value (see ``RowWithBadCells``).
+
+        Each such cell in a named column is reported for what it is, in place
+        of whatever its blank or error value would otherwise be blamed for;
+        the row's other cells are checked as usual.
+        """
+        names = {index: name for name, index in self._named}
+        bad_columns = {
+            names[index]: message
+            for index, message in cells.problems.items()
+            if index in names  # an ignored or unnamed column's value does not matter
+        }
+        found = []
+        parsed = self.parse(row, list(cells), found)
+        problems.extend(problem for problem in found if problem[0] not in bad_columns)
+        problems.extend(bad_columns.items())
+        if parsed is not None and "reference" in bad_columns:
+            parsed.reference = None
+        return parsed
 
 
 def _filled(cell) -> bool:

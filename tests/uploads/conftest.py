@@ -1,5 +1,8 @@
 """Helpers for the batch upload tests: files written on the fly, and the command run in-process."""
 
+import re
+import zipfile
+
 import openpyxl
 import pytest
 
@@ -46,3 +49,28 @@ def write_xlsx(tmp_path):
 
 def nothing_written():
     return SampledCase.objects.count() == 0 and CaseReview.objects.count() == 0
+
+
+@pytest.fixture
+def save_results(tmp_path):
+    """Give a workbook's cells the XML Excel writes: ``{"H2": ('HYPERLINK("x")', "str", "x")}``
+    makes H2 a formula whose saved result is the text ``x``; a type of ``"e"`` saves an
+    error (``#N/A``…). openpyxl itself writes formulas without results.
+    """
+
+    def rewrite(path, cells):
+        with zipfile.ZipFile(path) as archive:
+            parts = {name: archive.read(name) for name in archive.namelist()}
+        sheet = parts["xl/worksheets/sheet1.xml"].decode()
+        for reference, (formula, kind, result) in cells.items():
+            element = f'<c r="{reference}" t="{kind}"><f>{formula}</f><v>{result}</v></c>'
+            pattern = rf'<c r="{reference}"[^>]*?(?:/>|>.*?</c>)'
+            sheet, found = re.subn(pattern, element.replace("\\", "\\\\"), sheet, count=1)
+            assert found, f"no cell {reference} in the sheet"
+        parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in parts.items():
+                archive.writestr(name, data)
+        return path
+
+    return rewrite

@@ -231,3 +231,24 @@ def test_a_one_row_file_is_reported_as_one_row(write_file, inspection_a):
         "",
     )
     assert imported(path, inspection_a).strip() == "1 row imported into essex-test"
+
+
+def test_a_formula_counts_as_the_result_saved_with_it(
+    write_xlsx, save_results, inspection_a, inspector_user
+):
+    path = write_xlsx(
+        [
+            ["reference", "record_type", "reported_at", "summary"],
+            ["placeholder", "incident", datetime.date(2014, 3, 1), "placeholder"],
+        ]
+    )
+    save_results(
+        path,
+        {
+            "A2": ('"ESX-"&amp;ROW()', "str", "ESX-2"),
+            "D2": ('CONCAT("Caller ", "reports")', "str", "Caller reports"),
+        },
+    )
+    assert imported(path, inspection_a).strip() == "1 row imported into essex-test"
+    case = SampledCase.objects.get()
+    assert (case.reference, case.summary) == ("ESX-2", "Caller reports")

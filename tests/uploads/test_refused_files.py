@@ -5,6 +5,8 @@ Files go through ``manage.py import_batch``, the same path an upload takes
 (receive the file, make a batch, validate, import).
 """
 
+import datetime
+
 import pytest
 
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
@@ -398,3 +400,60 @@ def test_a_user_whose_name_differs_only_in_case_is_found(write_file, inspection_
     status, out, err = run_command("import_batch", str(path), "--inspection", inspection_a.slug)
     assert status == 0, err
     assert CaseReview.objects.get().reviewer == user
+
+
+def test_a_formula_saved_without_its_result_is_refused_not_read_as_blank(write_xlsx, inspection_a):
+    # openpyxl, like many scripts, saves formulas without computing them.
+    path = write_xlsx(
+        [
+            ["reference", "record_type", "reported_at", "summary"],
+            ["F1", "incident", datetime.date(2014, 3, 1), '=CONCAT("a", "b")'],
+            ["=A2", "incident", datetime.date(2014, 3, 1), ""],
+            [None, None, None, "=1+1"],
+        ]
+    )
+    status, _, err = run_command("import_batch", str(path), "--inspection", inspection_a.slug)
+    assert status == 1
+    lines = err.strip().splitlines()
+    saved_without_result = "the cell holds a formula whose result was not saved in the workbook"
+    assert lines[0].startswith(f"row 2, column summary: {saved_without_result}")
+    # Only the formula is blamed, not the blank it would otherwise read as.
+    assert lines[1].startswith(f"row 3, column reference: {saved_without_result}")
+    # A row with nothing but such a formula is not skipped as blank.
+    assert f"row 4, column summary: {saved_without_result}" in err
+    assert "row 4, column reference: a reference is needed" in err
+    assert SampledCase.objects.count() == 0
+
+
+def test_a_cell_showing_an_excel_error_is_refused(write_xlsx, save_results, inspection_a):
+    path = write_xlsx(
+        [
+            ["reference", "record_type", "reported_at", "offence_group", "unused"],
+            ["E1", "no_crime", datetime.date(2014, 3, 1), "x", "x"],
+            ["E2", "incident", datetime.date(2014, 3, 1), "", "x"],
+        ]
+    )
+    save_results(
+        path,
+        {
+            "D2": ("VLOOKUP(Z1, Z2:Z3, 2)", "e", "#N/A"),
+            "A3": ("Sheet2!A1", "e", "#REF!"),
+            # In a column the admin asked to ignore, an error does not matter.
+            "E2": ("1/0", "e", "#DIV/0!"),
+        },
+    )
+    status, _, err = run_command(
+        "import_batch",
+        str(path),
+        "--inspection",
+        inspection_a.slug,
+        "--ignore-column",
+        "unused",
+    )
+    assert status == 1
+    assert err.strip().splitlines() == [
+        "row 2, column offence_group: the cell shows the Excel error #N/A: correct it in the "
+        "workbook",
+        "row 3, column reference: the cell shows the Excel error #REF!: correct it in the workbook",
+    ]
+    assert SampledCase.objects.count() == 0
