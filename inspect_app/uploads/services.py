@@ -294,10 +294,7 @@ def _check_rows(
         )
         for column, message in header.problems:
             errors.add(1, column, message)
-        if any(
-            message.startswith(("this required", "the column appears"))
-            for _, message in (header.problems)
-        ):
+        if not header.rows_readable:
             return validation  # rows cannot be read against a header like this
 
         parser = RowParser(header, Lookups(inspection))

@@ -27,6 +27,8 @@ from inspect_app.uploads.columns import (
     column_letter,
     normalise_header,
 )
+from inspect_app.uploads.errors import WHOLE_FILE
+from inspect_app.uploads.reading import SAVE_AS_CSV_UTF8
 
 LONDON = ZoneInfo("Europe/London")
 UK_DATE = re.compile(
@@ -73,10 +75,26 @@ class Header:
     unnamed: list = field(default_factory=list)  # indexes of blank headers: must stay empty
     width: int = 0
     problems: list = field(default_factory=list)  # (column, message)
+    # Set when row 1 is not a header at all: the rows cannot be read against it.
+    missing: bool = False
+
+    @property
+    def rows_readable(self) -> bool:
+        """Whether the rows can be checked against this header."""
+        return not self.missing and not any(
+            message.startswith(("this required", "the column appears"))
+            for _, message in self.problems
+        )
 
     @classmethod
     def read(cls, cells, ignored=()) -> "Header":
         header = cls(width=len(cells))
+        not_a_header = _not_a_header(cells)
+        if not_a_header:
+            # One message that says what is wrong, not one per column.
+            header.problems.append((WHOLE_FILE, not_a_header))
+            header.missing = True
+            return header
         ignored = {normalise_header(name) for name in ignored}
         for index, cell in enumerate(cells):
             if isinstance(cell, datetime.date | datetime.time):
@@ -108,6 +126,30 @@ class Header:
             if name not in header.positions:
                 header.problems.append((name, "this required column is missing"))
         return header
+
+
+#: Separators a CSV may have been saved with instead of commas, as a message names them.
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _not_a_header(cells) -> str:
+    """Why row 1 cannot be the header, when not one of its cells names a column; else ''."""
+    texts = [cell if isinstance(cell, str) else str(cell) for cell in cells]
+    if any(normalise_header(text) in COLUMN_NAMES for text in texts):
+        return ""
+    line = ",".join(texts)
+    for separator, name in OTHER_SEPARATORS.items():
+        if any(normalise_header(part) in COLUMN_NAMES for part in line.split(separator)):
+            return f"the columns are separated by {name}, not commas: {SAVE_AS_CSV_UTF8}"
+    if not line.replace(",", "").strip():
+        return (
+            "row 1 is blank: the header row (reference, record_type, reported_at…) must be "
+            "the first row, with nothing above it"
+        )
+    return (
+        "row 1 is not a header row: none of its cells names a column. The header "
+        "(reference, record_type, reported_at…) must be the first row, with no title above it"
+    )
 
 
 # --- values -------------------------------------------------------------------------------

@@ -218,6 +218,26 @@ CSV_CASES = [
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
         [(1, "(file)", "old-style Excel (.xls)")],
     ),
+    (
+        "semicolons for commas (Excel in many European settings)",
+        "reference;record_type;reported_at\nA1;incident;01/03/2014\n",
+        [(1, "(file)", 'separated by semicolons, not commas: save it from Excel with "Save as"')],
+    ),
+    (
+        "tabs for commas",
+        "Reference\tRecord type\tReported at\nA1\tincident\t01/03/2014\n",
+        [(1, "(file)", "the columns are separated by tabs, not commas")],
+    ),
+    (
+        "a blank line above the header",
+        "\n" + HEADER + "\nA1,incident,2014-03-01,,\n",
+        [(1, "(file)", "row 1 is blank: the header row (reference, record_type, reported_at…)")],
+    ),
+    (
+        "a title above the header",
+        "Essex sample 2014,,\n" + HEADER + "\nA1,incident,2014-03-01,,\n",
+        [(1, "(file)", "row 1 is not a header row: none of its cells names a column")],
+    ),
 ]
 
 
