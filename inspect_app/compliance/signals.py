@@ -23,7 +23,9 @@ def review_changed(sender, instance, **kwargs):
     request_recompute(programme_of_case(instance.case_id))
 
 
-def batch_changed(sender, instance, **kwargs):
+def batch_changed(sender, instance, created=False, **kwargs):
+    if created:
+        return  # a batch just uploaded has no cases yet: nothing to count
     # A batch's status decides whether its cases count (a withdrawn one's do not).
     programme_id = (
         Inspection.objects.filter(pk=instance.inspection_id)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
-from inspect_app.uploads import examples
+from inspect_app.uploads import examples, services
 from tests.management import run_command
 from tests.uploads.conftest import HEADER
 
@@ -252,3 +252,14 @@ def test_a_formula_counts_as_the_result_saved_with_it(
     assert imported(path, inspection_a).strip() == "1 row imported into essex-test"
     case = SampledCase.objects.get()
     assert (case.reference, case.summary) == ("ESX-2", "Caller reports")
+
+
+def test_receiving_a_file_asks_for_no_recompute_until_the_batch_changes(
+    write_file, inspection_a, monkeypatch
+):
+    asked = []
+    monkeypatch.setattr("inspect_app.compliance.signals.request_recompute", asked.append)
+    batch = services.receive(inspection_a, write_file("\n".join(ROWS)), filename="a.csv")
+    assert asked == []  # a batch just uploaded has no cases to count
+    batch.save()
+    assert asked == [inspection_a.programme_id]
