@@ -480,6 +480,8 @@ def case_detail(request, slug, pk):
                 status = 409
             except workflow.NotAllowed as refusal:
                 return refuse(request, inspection, str(refusal), 403, case_url(case, queue))
+            except workflow.CaseGone as refusal:
+                return refuse(request, inspection, str(refusal), 410, workspace_url(inspection))
             except workflow.WorkflowError as refusal:
                 return refuse(request, inspection, str(refusal), 400, case_url(case, queue))
             else:

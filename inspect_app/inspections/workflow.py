@@ -84,6 +84,16 @@ class NotAllowed(WorkflowError):
     """The person may see the case but may not make this change to it."""
 
 
+class CaseGone(WorkflowError):
+    """The case was removed (its sample batch withdrawn) while the person worked on it."""
+
+    def __init__(self, reference):
+        super().__init__(
+            f"Case {reference} is no longer in the inspection: its sample batch was withdrawn "
+            "while you worked on it. Your review was not saved."
+        )
+
+
 @dataclass
 class ReviewConflict(WorkflowError):
     """Someone else saved the review after this person opened it: nothing was overwritten."""
@@ -329,7 +339,10 @@ def save_review(case, kind, user, values, expected_version):
 
     with transaction.atomic():
         _open_inspection_for_update(case.inspection_id)
-        case = SampledCase.objects.select_related("inspection").get(pk=case.pk)
+        try:
+            case = SampledCase.objects.select_related("inspection").get(pk=case.pk)
+        except SampledCase.DoesNotExist:
+            raise CaseGone(case.reference) from None
         state = CaseState.of(case)
         if state.kind_for(user) != kind:
             raise NotAllowed("You cannot make this review of this case.")

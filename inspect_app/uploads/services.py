@@ -51,6 +51,7 @@ from inspect_app.inspections.decisions import DECISION_FIELDS
 from inspect_app.inspections.models import (
     BatchStatus,
     CaseReview,
+    Inspection,
     ReviewKind,
     SampleBatch,
     SampledCase,
@@ -941,8 +942,15 @@ def withdraw(batch, user) -> int:
     """
     with transaction.atomic():
         locked = (
-            SampleBatch.objects.select_for_update().select_related("inspection").get(pk=batch.pk)
+            SampleBatch.objects.select_for_update(of=("self",))
+            .select_related("inspection")
+            .get(pk=batch.pk)
         )
+        # A review is saved under a lock on its inspection's row: taking it here
+        # means a save in progress either lands before the check below (and
+        # blocks the withdrawal) or waits and finds its case gone, never lost
+        # silently in between. (The batch first: an import locks it first too.)
+        Inspection.objects.select_for_update().get(pk=locked.inspection_id)
         reasons = withdrawal_blockers(locked)
         if reasons:
             raise WithdrawalRefused("; ".join(reasons))

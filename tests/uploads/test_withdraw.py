@@ -1,12 +1,21 @@
 """Withdrawing a batch: allowed while its cases stand as imported, refused with the reason after."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
+from inspect_app.inspections import workflow
+from inspect_app.inspections.models import (
+    BatchStatus,
+    CaseReview,
+    ReviewKind,
+    SampleBatch,
+    SampledCase,
+)
 from inspect_app.inspections.workflow import assign_cases
 from inspect_app.uploads import services
 from tests.factories import CaseReviewFactory
@@ -148,3 +157,64 @@ def test_a_batch_imported_before_cases_kept_their_change_time_can_still_be_withd
     SampledCase.objects.update(updated_at=timezone.now() + datetime.timedelta(hours=1))
     migration.date_existing_cases_from_their_creation(apps, None)
     assert services.withdrawal_blockers(batch) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_being_saved_while_the_batch_is_withdrawn_is_never_lost(
+    batch, inspection_a, inspector_user, admin_user
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    case = SampledCase.objects.get(reference="W2")
+    assign_cases(inspection_a, [case], inspector_user)
+    values = dict.fromkeys(workflow.REVIEW_FIELDS)
+    values.update(should_record=False, notes="")
+    saved, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def inspector_saves():
+        try:
+            with transaction.atomic():
+                workflow.save_review(case, ReviewKind.FIRST, inspector_user, values, 0)
+                saved.set()
+                release.wait(10)  # the save is made, not yet committed
+        finally:
+            connection.close()
+
+    def admin_withdraws():
+        try:
+            outcome["removed"] = services.withdraw(batch, admin_user)
+        except services.WithdrawalRefused as refusal:
+            outcome["refused"] = str(refusal)
+        finally:
+            connection.close()
+
+    inspector = threading.Thread(target=inspector_saves)
+    inspector.start()
+    assert saved.wait(10)
+    admin = threading.Thread(target=admin_withdraws)
+    admin.start()
+    admin.join(1.0)
+    # The withdrawal waits for the save in progress, instead of deciding without it.
+    assert admin.is_alive()
+    release.set()
+    inspector.join(10)
+    admin.join(10)
+
+    assert "(for example W2)" in outcome["refused"]
+    assert CaseReview.objects.filter(case__reference="W2", reviewer=inspector_user).exists()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.IMPORTED
+
+
+def test_a_review_saved_after_its_case_was_withdrawn_is_refused_with_the_reason(
+    batch, inspection_a, inspector_user, admin_user
+):
+    case = SampledCase.objects.get(reference="W2")  # as the inspector's page loaded it
+    assign_cases(inspection_a, [case], inspector_user)
+    services.withdraw(batch, admin_user)
+    values = dict.fromkeys(workflow.REVIEW_FIELDS)
+    values.update(should_record=False, notes="")
+    with pytest.raises(workflow.CaseGone, match="W2 is no longer in the inspection"):
+        workflow.save_review(case, ReviewKind.FIRST, inspector_user, values, 0)
+    assert not CaseReview.objects.filter(reviewer=inspector_user).exists()
