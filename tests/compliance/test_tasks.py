@@ -8,6 +8,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from forces.models import OffenceGroup
 from inspect_app.compliance import figures, tasks
 from inspect_app.compliance.models import ComplianceFigure, Metric, Scope
 from inspect_app.inspections.models import CaseReview
@@ -235,3 +236,16 @@ def test_a_burst_of_saves_reaches_a_real_worker_as_one_recompute(
     log = celery_worker_process.log_path.read_text()
     assert stored_recording_rate(programme, inspection_a) == (40, 50), log
     assert log.count("recompute_programme_figures[") and log.count(" received") == 1, log
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_record_corrected_in_the_admin_queues_a_recompute(programme, inspection_a, queued):
+    case = reviewed_case(inspection_a, by=reviewer(), **RECORDED)
+    # That review's own recompute has started (and cleared its flag).
+    cache.delete(tasks.pending_flag_key(programme.pk))
+    queued.reset_mock()
+
+    case.offence_group = OffenceGroup.objects.get(code="DRG")
+    case.save()  # what the admin's change form does
+    queued.assert_called_once()
+    assert queued.call_args.args == ((programme.pk,),)
