@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from inspect_app.accounts.roles import Role
 from inspect_app.inspections.decisions import RecordType
+from inspect_app.inspections.models import SampledCase
 from tests.factories import SampledCaseFactory, UserFactory
 
 
@@ -36,8 +37,9 @@ def other_lead(db):
 
 @pytest.fixture
 def assigned_case(case_a, inspector_user):
-    case_a.assigned_to = inspector_user
-    case_a.save()
+    # As the app assigns: an update of that one field, not a save of the record.
+    SampledCase.objects.filter(pk=case_a.pk).update(assigned_to=inspector_user)
+    case_a.refresh_from_db()
     return case_a
 
 
