@@ -75,16 +75,9 @@ class Header:
     unnamed: list = field(default_factory=list)  # indexes of blank headers: must stay empty
     width: int = 0
     problems: list = field(default_factory=list)  # (column, message)
-    # Set when row 1 is not a header at all: the rows cannot be read against it.
-    missing: bool = False
-
-    @property
-    def rows_readable(self) -> bool:
-        """Whether the rows can be checked against this header."""
-        return not self.missing and not any(
-            message.startswith(("this required", "the column appears"))
-            for _, message in self.problems
-        )
+    # False when the rows cannot be checked against this header: it is not a
+    # header at all, names a column twice, or lacks a required one.
+    rows_readable: bool = True
 
     @classmethod
     def read(cls, cells, ignored=()) -> "Header":
@@ -93,7 +86,7 @@ class Header:
         if not_a_header:
             # One message that says what is wrong, not one per column.
             header.problems.append((WHOLE_FILE, not_a_header))
-            header.missing = True
+            header.rows_readable = False
             return header
         ignored = {normalise_header(name) for name in ignored}
         for index, cell in enumerate(cells):
@@ -113,6 +106,7 @@ class Header:
                     )
                 )
             elif name in header.positions:
+                header.rows_readable = False
                 header.problems.append(
                     (
                         name,
@@ -124,6 +118,7 @@ class Header:
                 header.positions[name] = index
         for name in REQUIRED_COLUMNS:
             if name not in header.positions:
+                header.rows_readable = False
                 header.problems.append((name, "this required column is missing"))
         return header
 
@@ -133,7 +128,11 @@ OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
 def _not_a_header(cells) -> str:
-    """Why row 1 cannot be the header, when not one of its cells names a column; else ''."""
+    """Why row 1 cannot be the header at all; '' when it can be read as one.
+
+    A row with several cells of which none names a column is still read as
+    a header (its columns may just be misnamed): each gets its own message.
+    """
     texts = [cell if isinstance(cell, str) else str(cell) for cell in cells]
     if any(normalise_header(text) in COLUMN_NAMES for text in texts):
         return ""
@@ -141,15 +140,18 @@ def _not_a_header(cells) -> str:
     for separator, name in OTHER_SEPARATORS.items():
         if any(normalise_header(part) in COLUMN_NAMES for part in line.split(separator)):
             return f"the columns are separated by {name}, not commas: {SAVE_AS_CSV_UTF8}"
-    if not line.replace(",", "").strip():
+    filled = sum(1 for text in texts if text.strip())
+    if filled == 0:
         return (
             "row 1 is blank: the header row (reference, record_type, reported_at…) must be "
             "the first row, with nothing above it"
         )
-    return (
-        "row 1 is not a header row: none of its cells names a column. The header "
-        "(reference, record_type, reported_at…) must be the first row, with no title above it"
-    )
+    if filled == 1:
+        return (
+            "row 1 is not a header row: none of its cells names a column. The header "
+            "(reference, record_type, reported_at…) must be the first row, with no title above it"
+        )
+    return ""
 
 
 # --- values -------------------------------------------------------------------------------

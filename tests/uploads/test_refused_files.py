@@ -234,6 +234,16 @@ CSV_CASES = [
         [(1, "(file)", "row 1 is blank: the header row (reference, record_type, reported_at…)")],
     ),
     (
+        "a header whose every column is misnamed gets a message per column",
+        "ref,type,date\nA1,incident,2014-03-01\n",
+        [
+            (1, "ref", "unknown column 'ref' (column A)"),
+            (1, "date", "unknown column 'date' (column C)"),
+            (1, "reference", "this required column is missing"),
+            (1, "reported_at", "this required column is missing"),
+        ],
+    ),
+    (
         "a title above the header",
         "Essex sample 2014,,\n" + HEADER + "\nA1,incident,2014-03-01,,\n",
         [(1, "(file)", "row 1 is not a header row: none of its cells names a column")],
