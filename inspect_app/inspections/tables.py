@@ -16,7 +16,13 @@ class CaseTable(tables.Table):
         accessor="pk",
         attrs={
             "th__input": {"aria-label": "Select every case on this page", "class": "select-all"},
-            "td__input": {"name": "cases", "form": "assign-form"},
+            # Each box says which case it selects: a screen reader moving through the
+            # column hears "Select case ESX-1", not "checkbox, not checked" thirty times.
+            "td__input": {
+                "name": "cases",
+                "form": "assign-form",
+                "aria-label": lambda record: f"Select case {record.reference}",
+            },
         },
         orderable=False,
     )
