@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from inspect_app.compliance.models import ComplianceFigure
 
@@ -82,11 +83,18 @@ def _set(key, value):
         logger.warning("figure page cache unavailable; not storing the page", exc_info=True)
 
 
-def figures_page(request, *, page, scope, parts, build, version=None):
+#: Where a page body takes what is personal to its reader (their own work, their links).
+PERSONAL_SLOT = "<!-- personal -->"
+
+
+def figures_page(request, *, page, scope, parts, build, version=None, personal=None):
     """Serve a figures page, building its body only when no reader of this scope has.
 
     ``build()`` returns either a download (a response) or ``(title, body
     template, context)``; downloads are kept too, as their bytes and headers.
+    ``personal()``, if given, returns ``(template, context)`` rendered for this
+    reader on every request and put at the body's ``PERSONAL_SLOT``: what
+    differs between readers of one scope never enters the shared cache.
     """
     if version is None:
         version = figures_version()
@@ -103,6 +111,16 @@ def figures_page(request, *, page, scope, parts, build, version=None):
         for header, value in shown["headers"]:
             response[header] = value
         return response
+    if personal is not None:
+        template, context = personal()
+        shown = {
+            **shown,
+            "body": mark_safe(
+                shown["body"].replace(
+                    PERSONAL_SLOT, render_to_string(template, context, request=request), 1
+                )
+            ),
+        }
     return render(request, SHELL_TEMPLATE, shown)
 
 

@@ -4,21 +4,36 @@ from inspect_app.inspections.models import Inspection
 
 
 class InspectionTable(tables.Table):
-    force = tables.Column(linkify=("force-detail", {"slug": tables.A("force__slug")}))
+    """Inspections by name: the force (to the inspection), its programme, its status as a tag."""
+
+    force = tables.Column(
+        verbose_name="Inspection",
+        linkify=lambda record: record.get_absolute_url(),
+        order_by=("force__name",),
+    )
+    programme = tables.Column(
+        linkify=("programme-detail", {"slug": tables.A("programme__slug")}),
+        order_by=("programme__name",),
+    )
     region = tables.Column(accessor="force__region__name", verbose_name="Region")
-    programme = tables.Column()
-    status = tables.Column()
+    status = tables.TemplateColumn(
+        '<strong class="tag tag--status-{{ record.status }}">'
+        "{{ record.get_status_display }}</strong>",
+        order_by=("status",),
+    )
     case_count = tables.Column(
         verbose_name="Sampled records",
         attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}},
     )
-    slug = tables.Column(verbose_name="Inspection", linkify=True)
 
     class Meta:
         model = Inspection
-        fields = ("slug", "force", "region", "programme", "status", "case_count")
+        fields = ("force", "programme", "region", "status", "case_count")
         attrs = {"class": "govuk-table"}
-        order_by = ("force",)
+        order_by = ("programme", "force")
+
+    def render_force(self, record):
+        return record.force.name
 
 
 # --- figures -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django_tables2 import RequestConfig, SingleTableView
 from forces.models import Force, OffenceGroup
 from inspect_app.accounts.access import may_do_casework
 from inspect_app.accounts.decorators import role_required
-from inspect_app.accounts.roles import Role
+from inspect_app.accounts.roles import ALL_SEEING, Role
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.dashboard import charts, exports
@@ -32,12 +32,15 @@ from inspect_app.dashboard.rows import (
     row_from,
 )
 from inspect_app.dashboard.tables import FigureTable, ForceFigureTable, InspectionTable
+from inspect_app.inspections import workflow, worklist
 from inspect_app.inspections.decisions import RecordType
 from inspect_app.inspections.models import (
+    BatchStatus,
     CaseReview,
     Inspection,
     Programme,
     ReviewKind,
+    SampleBatch,
     SampledCase,
 )
 
@@ -49,10 +52,46 @@ PER_PAGE = 25
 
 
 def home(request):
-    """Commissioners land on their own force; everyone else on the list of inspections."""
-    if request.user.is_commissioner:
-        return redirect("force-detail", slug=request.user.force.slug)
-    return redirect("inspection-list")
+    """Each person's landing page: the work waiting for them.
+
+    Inspectors see their own queue across open inspections; lead inspectors
+    that too, and what each open inspection needs of a lead; admins the
+    inspections with the state of their batches. Commissioners land on their
+    own force's summary.
+    """
+    user = request.user
+    if user.is_commissioner:
+        return redirect("force-detail", slug=user.force.slug)
+    my_work = worklist.my_work(user)
+    context = {
+        "my_work": my_work,
+        "my_work_total": sum(item.total for item in my_work),
+        "continue_case": next((item.next_case for item in my_work if item.next_case), None),
+        "overview": worklist.overview(user) if user.role in ALL_SEEING else [],
+    }
+    if user.role == Role.ADMIN:
+        states = _batch_states(user)
+        for item in context["overview"]:
+            item.batch_states = states.get(item.inspection.pk, [])
+    return render(request, "dashboard/home.html", context)
+
+
+def _batch_states(user):
+    """{inspection id: [(status label, tag, count)]} of the batches ``user`` may see."""
+    states = {}
+    labels = dict(BatchStatus.choices)
+    rows = (
+        SampleBatch.objects.visible_to(user)
+        .filter(inspection__status__in=Inspection.OPEN_FOR_REVIEW)
+        .values("inspection", "status")
+        .annotate(count=Count("pk"))
+        .order_by("inspection", "status")
+    )
+    for row in rows:
+        states.setdefault(row["inspection"], []).append(
+            (labels[row["status"]], row["status"], row["count"])
+        )
+    return states
 
 
 @login_not_required
@@ -91,7 +130,8 @@ class FigurePage:
 
     @property
     def interval_label(self):
-        return f"{self.presentation.confidence_percent} interval ({self.presentation.method_name})"
+        # "95% exact (Clopper-Pearson) interval": the method's own brackets never nest in more.
+        return self.presentation.describe()
 
     def table(self, name, table_class, rows, **kwargs):
         """A sortable, paginated table of ``rows``; the first one made is the default export."""
@@ -276,15 +316,17 @@ def _build_programme(request, programme):
 
 
 def _shortfall_title(metric, by):
+    """The heading of a chart of 1 − rate: it names the shortfall, never the rate itself."""
     if metric == Metric.RECORDING_RATE:
-        return f"Under-recording by {by}"
-    return f"{Metric(metric).label}: share falling short, by {by}"
+        return f"Under-recording by {by}: the share of crimes not recorded"
+    return f"{Metric(metric).label}: the share of cases falling short, by {by}"
 
 
 def _shortfall_axis(metric):
+    # Short, so it fits under the bars on a phone; the heading says the rest.
     if metric == Metric.RECORDING_RATE:
-        return "Crimes not recorded (share)"
-    return "Cases falling short (share)"
+        return "Share not recorded"
+    return "Share falling short"
 
 
 # --- offence group across forces -----------------------------------------------------------
@@ -511,7 +553,26 @@ def inspection_detail(request, slug):
         parts=[inspection.pk, inspection.status, inspection.recording_time_limit_hours],
         version=inspection.figures_version,
         build=lambda: _build_inspection(request, inspection),
+        personal=lambda: ("dashboard/_inspection_work.html", _inspection_work(request, inspection)),
     )
+
+
+def _inspection_work(request, inspection):
+    """The links from an inspection to its work, by what this person may do there."""
+    user = request.user
+    casework = may_do_casework(user, inspection)
+    assigned = None
+    if casework and workflow.is_reviewer(user):
+        cases = SampledCase.objects.visible_to(user).filter(inspection=inspection)
+        assigned = workflow.queue_cases("mine", inspection, user, cases).count()
+    return {
+        "inspection": inspection,
+        "casework": casework,
+        "assigned": assigned,
+        "is_admin": user.role == Role.ADMIN,
+        "oversees": user.role in ALL_SEEING,
+        "is_lead": workflow.is_lead(user),
+    }
 
 
 def _build_inspection(request, inspection):

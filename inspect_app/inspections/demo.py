@@ -123,6 +123,8 @@ DEMO_USERS = (
     # username, role, force code (commissioners only), first name, last name
     ("admin", Role.ADMIN, None, "Ada", "Admin"),
     ("lead", Role.LEAD_INSPECTOR, None, "Lee", "Lead"),
+    # A second lead: a lead who made one of a case's blind reviews cannot adjudicate it.
+    ("lead2", Role.LEAD_INSPECTOR, None, "Lena", "Lead"),
     ("inspector", Role.INSPECTOR, None, "Isla", "Inspector"),
     ("inspector2", Role.INSPECTOR, None, "Ivan", "Inspector"),
     ("commissioner", Role.COMMISSIONER, "E23000028", "Cara", "Commissioner"),
@@ -201,7 +203,8 @@ def build_practice_round():
         recording_time_limit_hours=24,
         double_review_fraction=Decimal("0.200"),
     )
-    inspection.inspectors.add(*inspectors)
+    leads = list(User.objects.filter(username__in=("lead", "lead2")))
+    inspection.inspectors.add(*inspectors, *leads)
     groups = {group.code: group for group in OffenceGroup.objects.all()}
     rng = random.Random("demo-practice")
     start = datetime.combine(date(2015, 11, 1), time(0), tzinfo=LONDON)

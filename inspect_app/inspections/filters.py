@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from forces.models import OffenceGroup
 from inspect_app.inspections import decisions
 from inspect_app.inspections.decisions import RecordType
-from inspect_app.inspections.models import CaseReview, ReviewKind, SampledCase
+from inspect_app.inspections.models import CaseReview, ReviewKind, SampleBatch, SampledCase
 
 
 def complete_first_review():
@@ -28,6 +28,7 @@ class CaseFilter(django_filters.FilterSet):
     assigned_to = django_filters.ModelChoiceFilter(
         queryset=None, empty_label="Anyone", label="First reviewer"
     )
+    batch = django_filters.ModelChoiceFilter(queryset=None, empty_label="Any", label="Sample batch")
     progress = django_filters.ChoiceFilter(
         choices=(("reviewed", "Reviewed"), ("not_reviewed", "Not reviewed")),
         empty_label="Any",
@@ -37,11 +38,16 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = SampledCase
-        fields = ("reference", "record_type", "offence_group", "assigned_to", "progress")
+        fields = ("reference", "record_type", "offence_group", "assigned_to", "batch", "progress")
 
-    def __init__(self, *args, reviewers, **kwargs):
+    def __init__(self, *args, reviewers, batches=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["assigned_to"].queryset = reviewers
+        # The batches of this inspection only: "See the cases" after an upload opens the
+        # workspace with its batch chosen here.
+        self.filters["batch"].queryset = (
+            batches if batches is not None else SampleBatch.objects.none()
+        )
         for name, field in self.form.fields.items():
             field.widget.attrs.setdefault("class", "select" if name != "reference" else "input")
 

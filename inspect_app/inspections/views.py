@@ -22,13 +22,15 @@ from inspect_app.accounts.access import may_do_casework
 from inspect_app.accounts.decorators import role_required
 from inspect_app.accounts.models import AuditAction
 from inspect_app.accounts.roles import Role
-from inspect_app.inspections import agreement, decisions, workflow
+from inspect_app.inspections import agreement, decisions, workflow, worklist
 from inspect_app.inspections.filters import CaseFilter, complete_first_review
 from inspect_app.inspections.forms import AssignForm, DoubleReviewShareForm, ReviewForm
 from inspect_app.inspections.models import (
+    BatchStatus,
     CaseReview,
     Inspection,
     ReviewKind,
+    SampleBatch,
     SampledCase,
     SignOffEvent,
 )
@@ -157,7 +159,14 @@ def workspace(request, slug):
         .select_related("offence_group", "assigned_to")
         .annotate(first_reviewed=complete_first_review())
     )
-    case_filter = CaseFilter(request.GET or None, queryset=queue_cases, reviewers=reviewers)
+    case_filter = CaseFilter(
+        request.GET or None,
+        queryset=queue_cases,
+        reviewers=reviewers,
+        batches=SampleBatch.objects.visible_to(user)
+        .filter(inspection=inspection, status=BatchStatus.IMPORTED)
+        .order_by("uploaded_at"),
+    )
     is_lead = workflow.is_lead(user)
     table = CaseTable(
         case_filter.qs,
@@ -185,9 +194,9 @@ def workspace(request, slug):
         "sign_off_events": SignOffEvent.objects.visible_to(user)
         .filter(inspection=inspection)
         .select_related("by"),
-        "outstanding": workflow.outstanding_work(inspection)
+        "blockers": worklist.sign_off_blockers(inspection)
         if is_lead and inspection.is_open_for_review
-        else {},
+        else [],
         "sample_size": len(workflow.double_review_case_ids(inspection)),
     }
     return render(request, "inspections/workspace.html", context)
@@ -230,6 +239,20 @@ def assign(request, slug):
         )
     assignee = form.cleaned_data["assignee"]
     second = form.cleaned_data["review"] == AssignForm.SECOND
+    chosen = list(form.cleaned_data["cases"].select_related("inspection"))
+    if (
+        assignee == request.user
+        and not second
+        and needs_self_assignment_warning(request.user, chosen)
+        and not request.POST.get("confirmed")
+    ):
+        return confirm_self_assignment(
+            request,
+            inspection,
+            chosen,
+            queue_name(request),
+            form_action=reverse("review-assign", kwargs={"slug": inspection.slug}),
+        )
     try:
         changed = workflow.assign_cases(
             inspection, form.cleaned_data["cases"], assignee, second=second
@@ -268,10 +291,23 @@ def double_review_share(request, slug):
     return redirect(workspace_url(inspection))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*LEAD_ROLES)
 def sign_off(request, slug):
+    """Sign-off: a page that lists what still stands in the way, or asks to confirm; the
+    confirmation's POST signs off."""
     inspection = casework_inspection(request, slug)
+    if request.method == "GET":
+        blockers = worklist.sign_off_blockers(inspection) if inspection.is_open_for_review else []
+        return render(
+            request,
+            "inspections/sign_off.html",
+            {
+                "inspection": inspection,
+                "blockers": blockers,
+                "case_count": SampledCase.objects.filter(inspection=inspection).count(),
+            },
+        )
     try:
         workflow.sign_off(inspection, request.user)
     except workflow.WorkflowError as refusal:
@@ -443,6 +479,8 @@ def case_detail(request, slug, pk):
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "claim":
+            if needs_self_assignment_warning(user, [case]) and not request.POST.get("confirmed"):
+                return confirm_self_assignment(request, inspection, [case], queue)
             return claim_case(request, case, queue)
         if action == "claim_second":
             try:
@@ -526,8 +564,36 @@ def case_detail(request, slug, pk):
         and state.side_of(user) is None,
         "is_lead": workflow.is_lead(user),
         "reviewers": workflow.reviewers_of(inspection) if workflow.is_lead(user) else (),
+        "no_review_reason": worklist.why_no_review(state, user) if kind is None else "",
     }
     return render(request, "inspections/case_detail.html", context, status=status)
+
+
+def needs_self_assignment_warning(user, cases):
+    """A lead taking the first review of a double-review case could no longer adjudicate it."""
+    return workflow.is_lead(user) and any(workflow.in_double_review_sample(c) for c in cases)
+
+
+def confirm_self_assignment(request, inspection, cases, queue, *, form_action=None):
+    """Ask a lead to confirm before they make the first review of a double-review case."""
+    sampled = [case for case in cases if workflow.in_double_review_sample(case)]
+    return render(
+        request,
+        "inspections/confirm_self_assignment.html",
+        {
+            "inspection": inspection,
+            "sampled": sampled,
+            "queue": queue,
+            "posted": [
+                (name, value)
+                for name, values in request.POST.lists()
+                if name not in ("csrfmiddlewaretoken", "confirmed")
+                for value in values
+            ],
+            "form_action": form_action or request.get_full_path(),
+            "back": safe_next(request, case_url(cases[0], queue)) if cases else "",
+        },
+    )
 
 
 def attempted_answers(form):

@@ -30,12 +30,15 @@ def test_detail_pages_send_strangers_to_sign_in(client, inspection_a, force_a):
         assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
-def test_signing_in_with_the_form_lands_on_inspections(client, admin_user, inspection_a, password):
+def test_signing_in_with_the_form_lands_on_the_overview(
+    client, admin_user, inspection_a, password
+):
     response = client.post(
         reverse("login"), {"username": admin_user.username, "password": password}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("inspection-list")
-    assert inspection_a.slug.encode() in response.content
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.templates[0].name == "dashboard/home.html"
+    assert inspection_a.get_absolute_url().encode() in response.content
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, admin_user):
