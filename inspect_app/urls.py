@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # Before the dashboard: its inspections/<slug>/ would take inspections/new/.
+    path("", include("inspect_app.inspections.setup_urls")),
     path("", include("inspect_app.dashboard.urls")),
     path("", include("inspect_app.uploads.urls")),
     path("", include("inspect_app.inspections.urls")),

@@ -25,7 +25,7 @@ Views and exports never filter by role themselves: they call
 
 from django.db import models
 
-from inspect_app.accounts.roles import ALL_SEEING, Role
+from inspect_app.accounts.roles import ALL_SEEING, ASSIGNABLE, MANAGES_TEAMS, SETS_UP, Role
 
 LEVELS = ("reference", "figures", "casework")
 
@@ -78,6 +78,21 @@ def may_do_casework(user, inspection):
     if allowed is own:  # the role alone lets them (leads, admins): no need to ask the database
         return True
     return allowed.exists()
+
+
+def may_set_up(user):
+    """Whether ``user`` may create programmes and inspections."""
+    return _is_active(user) and getattr(user, "role", None) in SETS_UP
+
+
+def may_manage_team(user):
+    """Whether ``user`` may choose who is on an inspection's team (any inspection)."""
+    return _is_active(user) and getattr(user, "role", None) in MANAGES_TEAMS
+
+
+def may_be_assigned(user):
+    """Whether ``user`` can be put on an inspection's team: an active inspector or lead."""
+    return user is not None and user.is_active and getattr(user, "role", None) in ASSIGNABLE
 
 
 def _is_active(user):

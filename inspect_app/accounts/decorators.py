@@ -23,3 +23,18 @@ def role_required(*roles):
         return guarded
 
     return decorator
+
+
+def allowed_if(question):
+    """Refuse (403) anyone for whom ``question(user)`` (a question of ``access``) is false."""
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not question(request.user):
+                raise PermissionDenied("Your role does not allow this.")
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorator

@@ -69,13 +69,17 @@ class AuditAction(models.TextChoices):
     SIGN_OFF = "sign_off", "Signed off an inspection"
     REOPEN = "reopen", "Reopened an inspection"
     ROLE_CHANGE = "role_change", "Changed a role"
+    PROGRAMME_CREATED = "programme_created", "Created a programme"
+    INSPECTION_CREATED = "inspection_created", "Created an inspection"
+    TEAM_CHANGE = "team_change", "Changed an inspection's team"
 
 
 class AuditEvent(models.Model):
     """Something done that the inspectorate must be able to account for later.
 
     Sign-ins and failed attempts, uploads and withdrawals of sample batches,
-    sign-offs and reopenings of inspections, and changes to a person's role.
+    sign-offs and reopenings of inspections, changes to a person's role, and
+    the setting up of programmes, inspections and their teams.
     Rows are only ever added: nothing in the application edits or deletes them.
     """
 

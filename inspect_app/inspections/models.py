@@ -7,10 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from inspect_app.accounts.access import ScopedQuerySet
+from inspect_app.accounts.roles import ASSIGNABLE
 from inspect_app.inspections import decisions
 from inspect_app.inspections.decisions import RecordType
 
@@ -79,8 +82,15 @@ class Inspection(models.Model):
         default=24,
         help_text="Hours allowed to record a crime: 72 under the 2014 rules, 24 later.",
     )
+    # Only inspectors and leads review cases, so only they are offered (here,
+    # in Django's admin), refused by assignment_is_an_inspector below, and
+    # refused by the database's triggers (accounts migration 0003).
     inspectors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_inspections"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assigned_inspections",
+        limit_choices_to={"role__in": sorted(role.value for role in ASSIGNABLE)},
+        help_text="Inspectors and lead inspectors who review this inspection's cases.",
     )
     double_review_fraction = models.DecimalField(
         max_digits=4,
@@ -472,3 +482,26 @@ class SignOffEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.inspection} by {self.by} at {self.at}"
+
+
+def not_assignable_message(users) -> str:
+    """Why these users cannot be on an inspection's team, in one sentence."""
+    names = ", ".join(f"{user.username} ({user.get_role_display().lower()})" for user in users)
+    return f"Only inspectors and lead inspectors can be on an inspection's team, not {names}."
+
+
+@receiver(m2m_changed, sender=Inspection.inspectors.through)
+def assignment_is_an_inspector(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """Refuse to add anyone but an inspector or lead to a team, from whichever side.
+
+    Admins see every case anyway and commissioners never may, so putting
+    them on a team means nothing, or worse, looks as if it did. The
+    database refuses it too; this says so, readably, before it is tried.
+    """
+    if action != "pre_add" or not pk_set:
+        return
+    # From the user's side (user.assigned_inspections.add) the user is the instance.
+    users = [instance] if reverse else list(model.objects.filter(pk__in=pk_set))
+    refused = [user for user in users if user.role not in ASSIGNABLE]
+    if refused:
+        raise ValidationError(not_assignable_message(refused), code="not_assignable")

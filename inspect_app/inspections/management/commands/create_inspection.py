@@ -4,6 +4,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 
 from forces.lookup import UnknownForce, force_by_code_or_name
+from inspect_app.inspections import setup
 from inspect_app.inspections.models import Inspection, Programme
 
 
@@ -38,18 +39,25 @@ class Command(BaseCommand):
         if Inspection.objects.filter(slug=slug).exists():
             raise CommandError(f"an inspection with slug {slug!r} already exists")
 
-        with transaction.atomic():
-            programme_obj, programme_created = Programme.objects.get_or_create(
-                slug=programme, defaults={"name": programme.replace("-", " ").capitalize()}
-            )
-            if programme_obj.inspections.filter(force=force_obj).exists():
-                raise CommandError(f"{force_obj} already has an inspection in {programme_obj}")
-            Inspection.objects.create(
-                slug=slug,
-                programme=programme_obj,
-                force=force_obj,
-                recording_time_limit_hours=time_limit_hours,
-            )
+        # The set-up pages' own path (inspections.setup): the same checks, and an audit record.
+        try:
+            with transaction.atomic():
+                programme_obj = Programme.objects.filter(slug=programme).first()
+                programme_created = programme_obj is None
+                if programme_created:
+                    programme_obj = setup.create_programme(
+                        name=programme.replace("-", " ").capitalize(), slug=programme
+                    )
+                if programme_obj.inspections.filter(force=force_obj).exists():
+                    raise CommandError(f"{force_obj} already has an inspection in {programme_obj}")
+                setup.create_inspection(
+                    slug=slug,
+                    programme=programme_obj,
+                    force=force_obj,
+                    recording_time_limit_hours=time_limit_hours,
+                )
+        except ValidationError as refusal:
+            raise CommandError(" ".join(refusal.messages)) from None
         if programme_created:
             self.stdout.write(f"created programme {programme}")
         self.stdout.write(f"created inspection {slug} of {force_obj} ({force_obj.code})")

@@ -1,0 +1,286 @@
+"""Setting up an inspection round: programmes, inspections and the teams that review them.
+
+One path for the set-up pages (``setup_views``) and the command line
+(``create_inspection``, ``assign_inspectors``). Each function checks what it
+is given with the models' own rules (``full_clean``: fields, unique slugs,
+the check constraints), writes in one transaction and records what it did
+in the audit log, with the person who did it (``by``), or the command line.
+
+Refusals are :class:`django.core.exceptions.ValidationError` for a
+programme or an inspection (keyed by field, so a form can show each by its
+field), and :class:`TeamRefused` for a team change (keyed by person, so the
+command can print one line per refused name).
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from inspect_app.accounts import audit
+from inspect_app.accounts.access import may_be_assigned
+from inspect_app.accounts.models import AuditAction, User
+from inspect_app.accounts.roles import ASSIGNABLE, Role
+from inspect_app.inspections import workflow
+from inspect_app.inspections.models import Inspection, Programme
+
+SLUG_LENGTH = Programme._meta.get_field("slug").max_length
+#: Check constraints of two fields, and the field their message is shown at.
+CONSTRAINT_FIELDS = {
+    Inspection: {
+        "one_inspection_per_force_per_programme": "force",
+        "inspection_audit_period_ends_after_it_starts": "audit_period_end",
+        "inspection_fieldwork_ends_after_it_starts": "fieldwork_end",
+    },
+}
+COMMAND_LINE = "command line"
+
+
+# --- programmes and inspections ---------------------------------------------------------------
+
+
+def derived_slug(*parts) -> str:
+    """A slug made of ``parts`` ("Crime data integrity 2026" → crime-data-integrity-2026)."""
+    return slugify("-".join(str(part) for part in parts))[:SLUG_LENGTH].strip("-")
+
+
+def create_programme(*, name, slug="", year=None, description="", by=None, request=None):
+    """Create a programme; its slug is made from its name when not given."""
+    programme = Programme(
+        name=(name or "").strip(),
+        slug=(slug or "").strip() or derived_slug(name or ""),
+        year=year,
+        description=(description or "").strip(),
+    )
+    _save_new(programme, slug_given=bool((slug or "").strip()), noun="programme")
+    _record(
+        AuditAction.PROGRAMME_CREATED,
+        by,
+        request,
+        target=f"programme {programme.slug}",
+        name=programme.name,
+        year=programme.year,
+    )
+    return programme
+
+
+def create_inspection(
+    *,
+    programme,
+    force,
+    slug="",
+    audit_period_start=None,
+    audit_period_end=None,
+    fieldwork_start=None,
+    fieldwork_end=None,
+    recording_time_limit_hours=None,
+    double_review_fraction=None,
+    by=None,
+    request=None,
+):
+    """Create the inspection of ``force`` within ``programme``, planned, with nobody on its
+    team yet; its slug is made from the force and the programme when not given."""
+    inspection = Inspection(
+        programme=programme,
+        force=force,
+        slug=(slug or "").strip() or derived_slug(force.slug, programme.slug),
+        audit_period_start=audit_period_start,
+        audit_period_end=audit_period_end,
+        fieldwork_start=fieldwork_start,
+        fieldwork_end=fieldwork_end,
+    )
+    # Left out, the model's defaults stand (24 hours; a tenth double reviewed).
+    if recording_time_limit_hours is not None:
+        inspection.recording_time_limit_hours = recording_time_limit_hours
+    if double_review_fraction is not None:
+        inspection.double_review_fraction = double_review_fraction
+    _save_new(inspection, slug_given=bool((slug or "").strip()), noun="inspection")
+    _record(
+        AuditAction.INSPECTION_CREATED,
+        by,
+        request,
+        target=f"inspection {inspection.slug}",
+        programme=programme.slug,
+        force=force.code,
+    )
+    return inspection
+
+
+def _save_new(obj, *, slug_given, noun):
+    """Check ``obj`` with the model's own rules, then save it; ValidationError if it cannot be."""
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        raise _explained(error, obj, slug_given, noun) from None
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        # Made by someone else between the check and the save: check again, to say what.
+        try:
+            obj.full_clean()
+        except ValidationError as error:
+            raise _explained(error, obj, slug_given, noun) from None
+        raise
+
+
+def _explained(error, obj, slug_given, noun):
+    """The model's messages, with a derived slug's clash said in words that fit it."""
+    messages = {field: list(texts) for field, texts in error.message_dict.items()}
+    if "slug" in messages:
+        if not obj.slug:
+            messages["slug"] = [
+                f"Enter a short name for the {noun}'s address: letters, numbers and hyphens"
+            ]
+        elif any("already exists" in text for text in messages["slug"]):
+            messages["slug"] = [
+                f"There is already a {noun} at '{obj.slug}': enter a different short name"
+                + ("" if slug_given else " (it was made from what you entered)")
+            ]
+    # A rule about two fields is said at the field a person would change.
+    others = messages.get(NON_FIELD_ERRORS, [])
+    for name, field in CONSTRAINT_FIELDS.get(type(obj), {}).items():
+        text = _constraint_message(type(obj), name)
+        if text in others:
+            others.remove(text)
+            messages.setdefault(field, []).append(text)
+    if not others:
+        messages.pop(NON_FIELD_ERRORS, None)
+    return ValidationError(messages)
+
+
+def _constraint_message(model, name):
+    constraint = next(c for c in model._meta.constraints if c.name == name)
+    return constraint.get_violation_error_message()
+
+
+# --- teams ------------------------------------------------------------------------------------
+
+
+class TeamRefused(Exception):
+    """A team change that cannot be made; nothing was changed.
+
+    ``reasons`` maps each refused name to why, one line each.
+    """
+
+    def __init__(self, reasons):
+        self.reasons = dict(reasons)
+        super().__init__("; ".join(f"{name}: {why}" for name, why in self.reasons.items()))
+
+
+def assignable_users():
+    """Everyone who can be put on a team: active inspectors and lead inspectors."""
+    return User.objects.filter(is_active=True, role__in=ASSIGNABLE).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def team_of(inspection):
+    return inspection.inspectors.order_by("last_name", "first_name", "username")
+
+
+def open_cases(inspection, user):
+    """Cases of ``inspection`` waiting for ``user``: the workspace's own "assigned to me"."""
+    return workflow.queue_cases("mine", inspection, user, inspection.cases.all())
+
+
+def open_case_counts(inspection, users) -> dict[int, int]:
+    """{user id: cases waiting for them} for each of ``users`` with any."""
+    counts = {user.pk: open_cases(inspection, user).count() for user in users}
+    return {pk: count for pk, count in counts.items() if count}
+
+
+def why_not_assignable(user) -> str:
+    """Why ``user`` cannot be on a team; '' when they can."""
+    if may_be_assigned(user):
+        return ""
+    if not user.is_active:
+        return f"{user.username} is deactivated"
+    article = "an" if user.role == Role.ADMIN else "a"
+    return (
+        f"{user.username} is {article} {user.get_role_display().lower()}: only inspectors and "
+        "lead inspectors can be on an inspection's team"
+    )
+
+
+def assign_inspectors(inspection, users, *, by=None, request=None):
+    """Put ``users`` on the inspection's team; returns those who were not on it already.
+
+    All or nothing: if anyone cannot be assigned, nobody is, and
+    :class:`TeamRefused` says why for each. Someone already on the team is
+    left as they are, so running it twice changes nothing.
+    """
+    users = _distinct(users)
+    reasons = {user.username: why for user in users if (why := why_not_assignable(user))}
+    if reasons:
+        raise TeamRefused(reasons)
+    with transaction.atomic():
+        # The inspection's row lock serialises team changes with each other and
+        # with case assignment, which takes the same lock.
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        present = set(
+            locked.inspectors.filter(pk__in=[u.pk for u in users]).values_list("pk", flat=True)
+        )
+        added = [user for user in users if user.pk not in present]
+        if added:
+            locked.inspectors.add(*added)
+            _record(
+                AuditAction.TEAM_CHANGE,
+                by,
+                request,
+                target=f"inspection {locked.slug}",
+                added=[user.username for user in added],
+            )
+    return added
+
+
+def remove_inspectors(inspection, users, *, by=None, request=None):
+    """Take ``users`` off the inspection's team; returns those who were on it.
+
+    All or nothing. An inspector with cases still to review here is refused
+    (they could no longer open those cases): reassign the cases first. A
+    lead sees every case whatever the team, so a lead can always be removed.
+    """
+    users = _distinct(users)
+    with transaction.atomic():
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        reasons = {}
+        for user in users:
+            if user.role != Role.INSPECTOR:
+                continue
+            waiting = open_cases(locked, user).count()
+            if waiting:
+                reasons[user.username] = (
+                    f"{user.username} still has {waiting} case{'s' if waiting != 1 else ''} to "
+                    "review in this inspection: reassign them in the workspace first"
+                )
+        if reasons:
+            raise TeamRefused(reasons)
+        present = set(
+            locked.inspectors.filter(pk__in=[u.pk for u in users]).values_list("pk", flat=True)
+        )
+        removed = [user for user in users if user.pk in present]
+        if removed:
+            locked.inspectors.remove(*removed)
+            _record(
+                AuditAction.TEAM_CHANGE,
+                by,
+                request,
+                target=f"inspection {locked.slug}",
+                removed=[user.username for user in removed],
+            )
+    return removed
+
+
+def _distinct(users):
+    seen, result = set(), []
+    for user in users:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            result.append(user)
+    return result
+
+
+def _record(action, by, request, *, target, **details):
+    if by is None:
+        details["via"] = COMMAND_LINE
+    audit.record(action, actor=by, request=request, target=target, **details)

@@ -1,0 +1,174 @@
+"""Only inspectors and lead inspectors are on an inspection's team: refused by the model,
+and by the database itself (triggers of accounts migration 0003) for raw SQL too."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.forms import modelform_factory
+
+from inspect_app.accounts.models import AuditAction, AuditEvent, User
+from inspect_app.accounts.roles import ASSIGNABLE, Role
+from inspect_app.inspections.models import Inspection
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TEAM_TABLE = Inspection.inspectors.through._meta.db_table
+USER_TABLE = User._meta.db_table
+migration = importlib.import_module(
+    "inspect_app.accounts.migrations.0003_inspection_teams_are_reviewers"
+)
+
+
+def refused_by_database(sql, params, text):
+    with (
+        pytest.raises(IntegrityError, match=text),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+
+
+def insert_assignment(inspection, user):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TEAM_TABLE} (inspection_id, user_id) VALUES (%s, %s)",
+            [inspection.pk, user.pk],
+        )
+
+
+def set_role(user, role, force=None):
+    """The role written straight into the table, as raw SQL would, bypassing the model."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {USER_TABLE} SET role = %s, force_id = %s WHERE id = %s",
+            [role, force.pk if force else None, user.pk],
+        )
+
+
+def make_user(role, force):
+    return UserFactory(
+        username=f"someone-{role}",
+        role=role,
+        force=force if role == Role.COMMISSIONER else None,
+    )
+
+
+class Editor:
+    """What the migration's functions use of a schema editor, inside the test's transaction
+    (SQLite's own editor cannot be opened in one)."""
+
+    connection = connection
+
+    def execute(self, sql, params=None):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def test_the_databases_list_of_reviewer_roles_is_the_codes():
+    assert set(migration.REVIEWER_ROLES) == {role.value for role in ASSIGNABLE}
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_the_database_takes_only_inspectors_and_leads_onto_a_team(role, inspection_a, force_a):
+    user = make_user(role, force_a)
+    if role in ASSIGNABLE:
+        insert_assignment(inspection_a, user)
+        assert inspection_a.inspectors.filter(pk=user.pk).exists()
+    else:
+        refused_by_database(
+            f"INSERT INTO {TEAM_TABLE} (inspection_id, user_id) VALUES (%s, %s)",
+            [inspection_a.pk, user.pk],
+            "only inspectors and lead inspectors",
+        )
+        assert not inspection_a.inspectors.exists()
+
+
+def test_the_database_refuses_moving_an_assignment_to_an_admin(inspector_user, admin_user):
+    refused_by_database(
+        f"UPDATE {TEAM_TABLE} SET user_id = %s WHERE user_id = %s",
+        [admin_user.pk, inspector_user.pk],
+        "only inspectors and lead inspectors",
+    )
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COMMISSIONER])
+def test_the_database_refuses_a_team_member_a_role_that_cannot_review(
+    role, inspector_user, force_a
+):
+    force = force_a if role == Role.COMMISSIONER else None
+    refused_by_database(
+        f"UPDATE {USER_TABLE} SET role = %s, force_id = %s WHERE id = %s",
+        [role, force.pk if force else None, inspector_user.pk],
+        "on an inspection's team",
+    )
+    inspector_user.refresh_from_db()
+    assert inspector_user.role == Role.INSPECTOR
+
+
+def test_a_team_member_may_become_a_lead(inspector_user):
+    set_role(inspector_user, Role.LEAD_INSPECTOR)
+    inspector_user.refresh_from_db()
+    assert inspector_user.role == Role.LEAD_INSPECTOR
+
+
+def test_someone_on_no_team_may_take_any_role(unassigned_inspector, force_a):
+    set_role(unassigned_inspector, Role.COMMISSIONER, force_a)
+    set_role(unassigned_inspector, Role.ADMIN)
+    unassigned_inspector.refresh_from_db()
+    assert unassigned_inspector.role == Role.ADMIN
+
+
+def test_saving_a_team_member_as_an_admin_is_refused_too(inspector_user):
+    inspector_user.role = Role.ADMIN
+    with pytest.raises(IntegrityError), transaction.atomic():
+        inspector_user.save()
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COMMISSIONER])
+def test_the_model_refuses_a_team_member_who_cannot_review(role, inspection_a, force_a):
+    user = make_user(role, force_a)
+    # (Refused inside add()'s transaction, which goes with it, as with a database error.)
+    refusal = pytest.raises(ValidationError, match="Only inspectors and lead inspectors")
+    with refusal, transaction.atomic():
+        inspection_a.inspectors.add(user)
+    with refusal, transaction.atomic():
+        user.assigned_inspections.add(inspection_a)  # from the other side
+    assert not inspection_a.inspectors.exists()
+
+
+def test_the_model_takes_inspectors_and_leads(inspection_a, lead_user, unassigned_inspector):
+    inspection_a.inspectors.add(lead_user)
+    unassigned_inspector.assigned_inspections.add(inspection_a)
+    assert set(inspection_a.inspectors.all()) == {lead_user, unassigned_inspector}
+
+
+def test_the_picker_offers_only_inspectors_and_leads(
+    admin_user, lead_user, unassigned_inspector, commissioner_a
+):
+    form = modelform_factory(Inspection, fields=["inspectors"])()  # as Django's admin makes it
+    offered = set(form.fields["inspectors"].queryset)
+    assert offered == {lead_user, unassigned_inspector}
+
+
+def test_the_migration_takes_stray_assignments_off_teams_and_logs_it(
+    inspection_a, inspector_user, admin_user
+):
+    # Made as an older database could hold them, before the triggers existed.
+    migration.drop_triggers(apps, Editor())
+    insert_assignment(inspection_a, admin_user)
+    migration.remove_stray_assignments(apps, Editor())
+    migration.create_triggers(apps, Editor())
+    assert list(inspection_a.inspectors.all()) == [inspector_user]
+    event = AuditEvent.objects.get(action=AuditAction.TEAM_CHANGE)
+    assert event.target == "inspection essex-test"
+    assert event.details["removed"] == ["alice-admin"]
+    # And the triggers are back.
+    refused_by_database(
+        f"INSERT INTO {TEAM_TABLE} (inspection_id, user_id) VALUES (%s, %s)",
+        [inspection_a.pk, admin_user.pk],
+        "only inspectors and lead inspectors",
+    )
