@@ -115,6 +115,11 @@ def z_value(confidence: float) -> float:
 # --- single proportions ---------------------------------------------------------------------
 
 
+def half_width(ci_low: float, ci_high: float) -> float:
+    """Half an interval's width: the "±" margin that reliability is judged by, as a fraction."""
+    return float((ci_high - ci_low) / 2.0)
+
+
 @dataclass(frozen=True)
 class Proportion:
     """A rate k/n with its confidence interval and how that interval was calculated."""
@@ -130,7 +135,7 @@ class Proportion:
     @property
     def half_width(self) -> float:
         """Half the interval width: the "±" margin around the rate, as a fraction."""
-        return float((self.ci_high - self.ci_low) / 2.0)
+        return half_width(self.ci_low, self.ci_high)
 
     def is_reliable(self, threshold: float = DEFAULT_RELIABILITY_THRESHOLD) -> bool:
         """Whether the interval is narrow enough (half-width at most threshold) to publish."""
@@ -242,7 +247,7 @@ class WeightedEstimate:
     @property
     def half_width(self) -> float:
         """Half the interval width: the "±" margin around the rate, as a fraction."""
-        return float((self.ci_high - self.ci_low) / 2.0)
+        return half_width(self.ci_low, self.ci_high)
 
     def is_reliable(self, threshold: float = DEFAULT_RELIABILITY_THRESHOLD) -> bool:
         """Whether the interval is narrow enough (half-width at most threshold) to publish."""

@@ -6,9 +6,17 @@ type="application/json">`` element; ``static/js/charts.js`` draws it with
 site can run under a Content Security Policy without 'unsafe-inline'.
 
 Every bar and point carries its interval as an error bar, and its hover text
-says in words whether the figure is reliable. Reliability is also drawn with a
-hatched pattern and named in the legend, so it never rests on colour alone.
-The colours are the GOV.UK palette, the same on every chart.
+says in words whether the figure is reliable. Reliability is also drawn as a
+shape (a hatched bar, a hollow point) and named in the legend, so it never
+rests on colour alone. The colours are the GOV.UK palette, the same on every
+chart, and every mark is drawn in a colour that stands out from the white
+background.
+
+A chart's title is the page's heading above it (``_chart.html``), not text
+inside the plot: plotly does not wrap a title, so on a phone one was clipped
+and ran into the legend. ``static/js/charts.js`` puts the heading back into a
+downloaded PNG. Axes set ``automargin`` so tick labels and axis titles always
+fit inside the drawing.
 
 The funnel plot's limits come from ``compliance.stats`` (``funnel_data``):
 compliance has no function yet that takes a set of presented figures and
@@ -33,12 +41,17 @@ from inspect_app.dashboard.rows import NOT_RELIABLE, RELIABLE, FigureRow
 RELIABLE_COLOUR = "#1d70b8"  # blue
 NOT_RELIABLE_COLOUR = "#b1b4b6"  # mid grey, always with a hatched pattern
 NOT_RELIABLE_PATTERN = "/"
+BACKGROUND_COLOUR = "#ffffff"
 OUTLINE_COLOUR = "#0b0c0c"  # text black: bar outlines, error bars, the programme line
 LIMIT_COLOURS = {0.95: "#f47738", 0.998: "#d4351c"}  # orange, red
 LIMIT_DASHES = {0.95: "dash", 0.998: "dot"}
 FUNNEL_LEVELS = (0.95, 0.998)
 OUTLIER_LEVEL = 0.998
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14, "color": OUTLINE_COLOUR}
+POINT_SIZE = 12
+# A long name on a category axis is wrapped at about this many characters,
+# so a phone-width chart keeps room for its bars.
+LABEL_WRAP = 20
 
 # Characters that could end the <script> element or open markup inside it.
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003C", ">": "\\u003E", "&": "\\u0026"})
@@ -85,6 +98,11 @@ def percent(value: float | None, places: int = 1) -> str:
     return "no figure" if value is None else f"{value * 100:.{places}f}%"
 
 
+def count_of(number: int, thing: str) -> str:
+    """'1 programme', '3 programmes'."""
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
+
+
 def hover_text(row: FigureRow, presentation: Presentation, extra: str = "") -> str:
     """What a reader sees on hovering a bar or point: the figure, its interval and reliability."""
     if not row.available:
@@ -94,21 +112,30 @@ def hover_text(row: FigureRow, presentation: Presentation, extra: str = "") -> s
         f"{row.metric}: {percent(row.rate)}",
         f"{presentation.describe()}: {percent(row.ci_low)} to {percent(row.ci_high)}",
         f"{row.numerator:,} of {row.denominator:,} cases",
-        row.reliability,
+        f"{row.reliability}: {row.margin_text}",
     ]
     if extra:
         lines.append(extra)
     return "<br>".join(lines)
 
 
-def _layout(title: str, **overrides) -> dict:
+def _layout(**overrides) -> dict:
     layout = {
-        "title": {"text": title, "x": 0, "xanchor": "left"},
         "font": FONT,
-        "plot_bgcolor": "#ffffff",
-        "paper_bgcolor": "#ffffff",
-        "margin": {"l": 70, "r": 20, "t": 60, "b": 120},
-        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        "plot_bgcolor": BACKGROUND_COLOUR,
+        "paper_bgcolor": BACKGROUND_COLOUR,
+        # Small fixed margins: each axis's automargin adds what its labels need;
+        # the top leaves room for names written above the highest points.
+        "margin": {"l": 10, "r": 20, "t": 40, "b": 10},
+        # The key goes under the chart, where it has the whole width to wrap in.
+        "legend": {
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+        },
         "hoverlabel": {"font": {"family": FONT["family"], "size": 14}},
     }
     layout.update(overrides)
@@ -122,6 +149,54 @@ def _rate_axis(title: str) -> dict:
         "range": [0, 1.02],
         "gridcolor": "#dddddd",
         "zeroline": False,
+        "automargin": True,
+    }
+
+
+def _category_axis(names: list[str], **extra) -> dict:
+    """Categories in the given order, long names wrapped onto two or more lines."""
+    return {
+        "categoryorder": "array",
+        "categoryarray": names,
+        "tickmode": "array",
+        "tickvals": names,
+        "ticktext": [wrap_label(name) for name in names],
+        "automargin": True,
+        **extra,
+    }
+
+
+def wrap_label(name: str, width: int = LABEL_WRAP) -> str:
+    """'Miscellaneous crimes against society' → 'Miscellaneous crimes<br>against society'."""
+    lines, line = [], ""
+    for word in name.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _point_marker(reliable: bool) -> dict:
+    """A reliable figure is a solid blue point; an unreliable one a hollow black ring.
+
+    An open symbol draws its ring in ``color`` (``line.color`` is ignored), so
+    the ring's colour goes there: white, it was invisible on the white plot.
+    """
+    if reliable:
+        return {
+            "size": POINT_SIZE,
+            "symbol": "circle",
+            "color": RELIABLE_COLOUR,
+            "line": {"color": OUTLINE_COLOUR, "width": 1},
+        }
+    return {
+        "size": POINT_SIZE,
+        "symbol": "circle-open",
+        "color": OUTLINE_COLOUR,
+        "line": {"width": 2},
     }
 
 
@@ -164,7 +239,13 @@ def _bar_traces(
             "line": {"color": OUTLINE_COLOUR, "width": 1},
         }
         if not reliable:
-            marker["pattern"] = {"shape": NOT_RELIABLE_PATTERN, "fgcolor": OUTLINE_COLOUR}
+            # "overlay" keeps the grey under the hatching; plotly's default
+            # ("replace") drops it and leaves black lines on white.
+            marker["pattern"] = {
+                "shape": NOT_RELIABLE_PATTERN,
+                "fgcolor": OUTLINE_COLOUR,
+                "fillmode": "overlay",
+            }
         error = _error_bars(group, shortfall=shortfall)
         trace = {
             "name": name,
@@ -198,16 +279,18 @@ def force_bar_chart(
     shown = sorted((row for row in rows if row.available), key=lambda row: (-row.rate, row.name))
     title = title or f"{presentation.metric_label} by force"
     layout = _layout(
-        title,
         barmode="overlay",
         yaxis=_rate_axis(presentation.metric_label),
         xaxis={
             "categoryorder": "array",
             "categoryarray": [row.name for row in shown],
             "tickangle": -45,
+            "automargin": True,
         },
     )
     if reference is not None and reference.available:
+        # Named in the legend rather than written on the plot, where the
+        # words sat on top of the bars.
         layout["shapes"] = [
             {
                 "type": "line",
@@ -217,18 +300,8 @@ def force_bar_chart(
                 "y0": reference.rate,
                 "y1": reference.rate,
                 "line": {"color": OUTLINE_COLOUR, "width": 2, "dash": "dash"},
-            }
-        ]
-        layout["annotations"] = [
-            {
-                "xref": "paper",
-                "x": 0,
-                "y": reference.rate,
-                "xanchor": "left",
-                "yanchor": "top",
-                "showarrow": False,
-                "bgcolor": "#ffffff",
-                "text": f"{reference.name}: {percent(reference.rate)}",
+                "name": f"{reference.name}: {percent(reference.rate)}",
+                "showlegend": True,
             }
         ]
     return Chart(
@@ -236,8 +309,8 @@ def force_bar_chart(
         title,
         {"data": _bar_traces(shown, presentation), "layout": layout},
         table_id=table_id,
-        summary=f"{len(shown)} forces, highest rate first; the lines on each bar show its "
-        f"{presentation.describe()}.",
+        summary=f"{count_of(len(shown), 'force')}, highest rate first; the lines on each bar "
+        f"show its {presentation.describe()}.",
     )
 
 
@@ -255,16 +328,10 @@ def shortfall_bar_chart(
         (row for row in rows if row.available), key=lambda row: (row.shortfall, row.name)
     )
     layout = _layout(
-        title,
         barmode="overlay",
         xaxis=_rate_axis(axis_title),
-        yaxis={
-            "categoryorder": "array",
-            "categoryarray": [row.name for row in shown],
-            "automargin": True,
-        },
-        margin={"l": 20, "r": 20, "t": 60, "b": 60},
-        height=max(320, 60 + 34 * len(shown)),
+        yaxis=_category_axis([row.name for row in shown]),
+        height=max(320, 90 + 40 * len(shown)),
     )
     return Chart(
         chart_id,
@@ -274,7 +341,8 @@ def shortfall_bar_chart(
             "layout": layout,
         },
         table_id=table_id,
-        summary=f"{len(shown)} bars, largest share first, each with its {presentation.describe()}.",
+        summary=f"{count_of(len(shown), 'bar')}, largest share first: each is 100% minus the "
+        f"{presentation.metric_label.lower()} in the table, with its {presentation.describe()}.",
     )
 
 
@@ -289,17 +357,13 @@ def comparison_bar_chart(
     """Rates of a few places (regions) in reading order, each with its interval."""
     shown = [row for row in rows if row.available]
     layout = _layout(
-        title,
         barmode="overlay",
         yaxis=_rate_axis(presentation.metric_label),
-        xaxis={
-            "categoryorder": "array",
-            "categoryarray": [row.name for row in shown],
-            "tickangle": -30,
-        },
+        xaxis=_category_axis([row.name for row in shown], tickangle=-30),
     )
     spec = {"data": _bar_traces(shown, presentation), "layout": layout}
-    return Chart(chart_id, title, spec, table_id=table_id, summary=f"{len(shown)} bars.")
+    summary = f"{count_of(len(shown), 'bar')}."
+    return Chart(chart_id, title, spec, table_id=table_id, summary=summary)
 
 
 def trend_chart(
@@ -324,25 +388,19 @@ def trend_chart(
                 "x": [row.name for row in group],
                 "y": [row.rate for row in group],
                 "mode": "markers",
-                "marker": {
-                    "size": 12,
-                    "color": RELIABLE_COLOUR if reliable else "#ffffff",
-                    "symbol": "circle" if reliable else "circle-open",
-                    "line": {"color": RELIABLE_COLOUR if reliable else OUTLINE_COLOUR, "width": 2},
-                },
+                "marker": _point_marker(reliable),
                 "error_y": _error_bars(group),
                 "hovertext": [hover_text(row, presentation) for row in group],
                 "hoverinfo": "text",
             }
         )
     layout = _layout(
-        title,
         yaxis=_rate_axis(presentation.metric_label),
-        xaxis={"categoryorder": "array", "categoryarray": [row.name for row in shown]},
-        margin={"l": 70, "r": 20, "t": 60, "b": 80},
+        xaxis=_category_axis([row.name for row in shown]),
     )
     spec = {"data": traces, "layout": layout}
-    return Chart(chart_id, title, spec, table_id=table_id, summary=f"{len(shown)} programmes.")
+    summary = f"{count_of(len(shown), 'programme')}."
+    return Chart(chart_id, title, spec, table_id=table_id, summary=summary)
 
 
 # --- the funnel plot -----------------------------------------------------------------------
@@ -402,6 +460,44 @@ def outlier_words(direction: str) -> str:
     return f"Outlier: {direction} the 99.8% limits"
 
 
+# Outliers' names stand this far (pixels) from their points, each a step
+# further than the last on the same side, so neighbours' names do not overlap.
+LABEL_OFFSETS = (28, 50, 72)
+
+
+def _outlier_labels(rows: list[FigureRow], funnel: FunnelData, largest: int) -> list[dict]:
+    """Each outlier's name on a short line from its point, away from the funnel.
+
+    Names above the limits go above their points, those below beneath; one in
+    the right half leans left, so it never runs off the chart. Neighbours (in
+    order of sample size) take turns at three distances.
+    """
+    labels = []
+    steps = {"above": 0, "below": 0}
+    for row in sorted(rows, key=lambda row: row.denominator):
+        direction = funnel.outliers.get(row.name)
+        if not direction:
+            continue
+        offset = LABEL_OFFSETS[steps[direction] % len(LABEL_OFFSETS)]
+        steps[direction] += 1
+        labels.append(
+            {
+                "x": row.denominator,
+                "y": row.rate,
+                "text": row.name,
+                "showarrow": True,
+                "arrowhead": 0,
+                "arrowwidth": 1,
+                "arrowcolor": OUTLINE_COLOUR,
+                "ax": -24 if row.denominator > largest / 2 else 24,
+                "ay": offset if direction == "below" else -offset,
+                "bgcolor": BACKGROUND_COLOUR,
+                "borderpad": 2,
+            }
+        )
+    return labels
+
+
 def funnel_chart(
     rows: list[FigureRow],
     presentation: Presentation,
@@ -459,15 +555,8 @@ def funnel_chart(
                 "name": f"Force: {name.lower()}",
                 "x": [row.denominator for row in group],
                 "y": [row.rate for row in group],
-                "mode": "markers+text",
-                "text": [row.name if row.name in funnel.outliers else "" for row in group],
-                "textposition": "middle right",
-                "marker": {
-                    "size": 11,
-                    "color": RELIABLE_COLOUR if reliable else "#ffffff",
-                    "symbol": "circle" if reliable else "circle-open",
-                    "line": {"color": OUTLINE_COLOUR, "width": 1.5},
-                },
+                "mode": "markers",
+                "marker": _point_marker(reliable),
                 "hovertext": [
                     hover_text(row, presentation, outlier_words(funnel.outliers.get(row.name, "")))
                     for row in group
@@ -476,10 +565,14 @@ def funnel_chart(
             }
         )
     layout = _layout(
-        title,
-        xaxis={"title": {"text": "Sample size (n)"}, "rangemode": "tozero", "gridcolor": "#ddd"},
+        annotations=_outlier_labels(counted, funnel, largest),
+        xaxis={
+            "title": {"text": "Sample size (n)"},
+            "rangemode": "tozero",
+            "gridcolor": "#dddddd",
+            "automargin": True,
+        },
         yaxis=_rate_axis(presentation.metric_label),
-        margin={"l": 70, "r": 20, "t": 80, "b": 60},
     )
     names = ", ".join(sorted(funnel.outliers)) or "none"
     return Chart(
@@ -487,6 +580,6 @@ def funnel_chart(
         title,
         {"data": traces, "layout": layout},
         table_id=table_id,
-        summary=f"Limits around {target_name.lower()} ({percent(funnel.target_rate)}). "
+        summary=f"Limits around {target_name.lower()}: {percent(funnel.target_rate)}. "
         f"Forces outside the 99.8% limits: {names}.",
     )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils.html import format_html
 
-from inspect_app.compliance import figures
+from inspect_app.compliance import figures, stats
 from inspect_app.compliance.models import ComplianceFigure, Scope
 from inspect_app.dashboard.forms import Presentation
 
@@ -67,7 +68,7 @@ class FigureRow:
 
     @property
     def rate_text(self) -> str | None:
-        return None if self.rate is None else f"{self.rate * 100:.1f}%"
+        return None if self.rate is None else percent_text(self.rate)
 
     @property
     def rate_percent(self) -> float | None:
@@ -77,7 +78,7 @@ class FigureRow:
     def interval_text(self) -> str | None:
         if self.rate is None:
             return None
-        return f"{self.ci_low * 100:.1f}% to {self.ci_high * 100:.1f}%"
+        return f"{percent_text(self.ci_low)} to {percent_text(self.ci_high)}"
 
     @property
     def ci_low_percent(self) -> float | None:
@@ -88,9 +89,38 @@ class FigureRow:
         return None if self.ci_high is None else round(self.ci_high * 100, 1)
 
     @property
+    def margin_text(self) -> str:
+        """The interval's half-width in percentage points, e.g. '±6.2 points'."""
+        if self.rate is None:
+            return ""
+        points = stats.half_width(self.ci_low, self.ci_high) * 100
+        text = f"{points:.1f}"
+        # Just over the threshold must not read as exactly on it ("±5.0 points"
+        # beside "not statistically reliable"): one more decimal tells them apart.
+        if text == f"{settings.RELIABILITY_THRESHOLD * 100:.1f}":
+            text = f"{points:.2f}"
+        return f"±{text} points"
+
+    @property
+    def uncertainty_text(self) -> str:
+        """What the interval means for a reader deciding whether to act on the figure."""
+        if self.rate is None:
+            return ""
+        return (
+            f"{self.margin_text}: the true {self.metric.lower()} could be anywhere "
+            f"from {percent_text(self.ci_low)} to {percent_text(self.ci_high)}"
+        )
+
+    @property
     def reliability_html(self) -> str:
         if self.available and not self.reliable:
-            return format_html('<strong class="tag tag--grey">{}</strong>', NOT_RELIABLE.lower())
+            return format_html(
+                '<strong class="tag tag--grey">{}</strong> {}',
+                NOT_RELIABLE.lower(),
+                self.margin_text,
+            )
+        if self.available:
+            return f"{self.reliability}: {self.margin_text}"
         return self.reliability
 
     @property
@@ -143,6 +173,11 @@ class FigureRow:
     @property
     def shortfall_high(self) -> float | None:
         return None if self.ci_low is None else 1.0 - self.ci_low
+
+
+def percent_text(value: float) -> str:
+    """0.853 → '85.3%', as every figure is written."""
+    return f"{value * 100:.1f}%"
 
 
 def row_from(presented: figures.PresentedFigure, name: str, url: str = "", region: str = ""):

@@ -10,17 +10,42 @@
 (function () {
   "use strict";
 
-  function configFor(container) {
+  // The chart's heading is the page's, above the plot (a title inside the
+  // plot cannot wrap, so a phone clipped it); a downloaded PNG carries it.
+  function headingOf(container) {
+    var heading = document.getElementById(container.id + "-title");
+    return heading ? heading.textContent.trim() : "";
+  }
+
+  function downloadWithHeading(graph) {
+    var layout = Object.assign({}, graph.layout, {
+      title: { text: headingOf(graph), x: 0, xanchor: "left", automargin: true },
+    });
+    window.Plotly.downloadImage(
+      { data: graph.data, layout: layout },
+      {
+        format: "png",
+        filename: graph.getAttribute("data-chart-filename") || "chart",
+        width: graph.offsetWidth,
+        height: graph.offsetHeight + 40,
+        scale: 2,
+      }
+    );
+  }
+
+  function configFor() {
     return {
       responsive: true,
       displaylogo: false,
       displayModeBar: true,
-      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
-      toImageButtonOptions: {
-        format: "png",
-        filename: container.getAttribute("data-chart-filename") || "chart",
-        scale: 2,
-      },
+      modeBarButtonsToRemove: ["toImage", "select2d", "lasso2d", "autoScale2d"],
+      modeBarButtonsToAdd: [
+        {
+          name: "Download plot as a PNG",
+          icon: window.Plotly.Icons.camera,
+          click: downloadWithHeading,
+        },
+      ],
     };
   }
 

@@ -82,17 +82,13 @@ def test_outliers_are_found_by_stats_and_named_on_the_plot():
             r.name in funnel.outliers
         )
     chart = charts.funnel_chart(rows, WILSON_95, funnel, target_name="Programme rate")
-    labelled = {
-        name: text
-        for trace in chart.figure.data
-        if trace.mode == "markers+text"
-        for name, text in zip(
-            [h.split("</b>")[0].removeprefix("<b>") for h in trace.hovertext],
-            trace.text,
-            strict=True,
-        )
-    }
-    assert labelled == {"Essex": "Essex", "Hertfordshire": "", "Cheshire": "Cheshire"}
+    labels = {label.text: label for label in chart.figure.layout.annotations}
+    assert set(labels) == {"Essex", "Cheshire"}
+    # Each name points at its own force's point, above it if above the limits, below if below.
+    essex, cheshire = rows[0], rows[2]
+    assert (labels["Essex"].x, labels["Essex"].y) == (essex.denominator, essex.rate)
+    assert (labels["Cheshire"].x, labels["Cheshire"].y) == (cheshire.denominator, cheshire.rate)
+    assert labels["Essex"].ay < 0 < labels["Cheshire"].ay  # screen offsets: negative is up
     assert "Cheshire" in chart.summary and "Essex" in chart.summary
     hover = [h for t in chart.figure.data if t.hovertext for h in t.hovertext]
     assert any("Outlier: above the 99.8% limits" in h for h in hover)

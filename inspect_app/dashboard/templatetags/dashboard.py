@@ -1,6 +1,7 @@
-"""Template helpers for the figure pages: percentages, charts, tables with downloads."""
+"""Template helpers for the figure pages: percentages, date ranges, charts, tables."""
 
 from django import template
+from django.utils.formats import date_format
 
 register = template.Library()
 
@@ -19,6 +20,18 @@ def crimes(value):
     if value is None or value == "":
         return "no upper limit"
     return f"{round(float(value)):,}"
+
+
+@register.filter
+def date_range(start, end):
+    """'1 Apr 2014 to 31 Mar 2015', 'From 1 Apr 2014', 'Until …', or 'Not set' said once."""
+    if start and end:
+        return f"{date_format(start)} to {date_format(end)}"
+    if start:
+        return f"From {date_format(start)}"
+    if end:
+        return f"Until {date_format(end)}"
+    return "Not set"
 
 
 @register.inclusion_tag("dashboard/_chart.html")
