@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from forces.models import OffenceGroup
@@ -27,7 +28,7 @@ from inspect_app.uploads.columns import (
     column_letter,
     normalise_header,
 )
-from inspect_app.uploads.errors import WHOLE_FILE
+from inspect_app.uploads.errors import WHOLE_FILE, RowsMessage
 from inspect_app.uploads.reading import SAVE_AS_CSV_UTF8
 
 LONDON = ZoneInfo("Europe/London")
@@ -54,6 +55,26 @@ SHOWN_VALUE_LENGTH = 40
 
 class ValueProblem(ValueError):
     """A value that cannot stand; the message says why, in the user's words."""
+
+
+class NotAssigned(ValueProblem):
+    """A reviewer who could review this inspection once on its team.
+
+    A file tends to name one such reviewer on thousands of rows, so
+    ``message`` is a :class:`RowsMessage`: one line for all their rows,
+    saying where to assign them.
+    """
+
+    def __init__(self, username, inspection):
+        team_page = reverse("inspection-team", kwargs={"slug": inspection.slug})
+        who = shown(username)
+        self.message = RowsMessage(
+            f"{who} is not assigned to this inspection",
+            f"{who} is not assigned to this inspection ({{rows}}): assign them on the "
+            f"inspection's team page, {team_page}, or with "
+            f"manage.py assign_inspectors {inspection.slug} {username}",
+        )
+        super().__init__(str(self.message))
 
 
 def shown(value) -> str:
@@ -294,7 +315,7 @@ class Lookups:
                 f"{shown(name)} is not an inspector or lead inspector, so cannot review"
             )
         if role == Role.INSPECTOR and pk not in self.assigned_inspectors:
-            raise ValueProblem(f"{shown(name)} is not assigned to this inspection")
+            raise NotAssigned(name, self.inspection)
         return pk
 
 
@@ -550,6 +571,8 @@ class RowParser:
         if username:
             try:
                 reviewer_id = self.lookups.reviewer_id(username)
+            except NotAssigned as problem:
+                add(("reviewer", problem.message))  # said once for all their rows
             except ValueProblem as problem:
                 add(("reviewer", str(problem)))
             if reviewer_id is not None and not decided and answers_readable:
