@@ -245,7 +245,8 @@ def _build_programme(request, programme):
 
     chart_list = []
     funnel = None
-    if forces:
+    # A chart with nothing to draw is an empty frame: the table says why instead.
+    if _any_figure(forces):
         chart_list.append(
             charts.force_bar_chart(
                 forces,
@@ -269,7 +270,7 @@ def _build_programme(request, programme):
             )
         )
     group_chart = None
-    if groups:
+    if _any_figure(groups):
         group_chart = charts.shortfall_bar_chart(
             groups,
             page.presentation,
@@ -279,7 +280,7 @@ def _build_programme(request, programme):
             table_id="table-offence-groups",
         )
     region_chart = None
-    if regions:
+    if _any_figure(regions):
         region_chart = charts.comparison_bar_chart(
             regions,
             page.presentation,
@@ -313,6 +314,10 @@ def _build_programme(request, programme):
             offence_groups=OffenceGroup.objects.visible_to(request.user).order_by("name"),
         ),
     )
+
+
+def _any_figure(rows):
+    return any(row.available for row in rows)
 
 
 def _shortfall_title(metric, by):
@@ -365,7 +370,7 @@ def _build_offence(request, programme, group):
     pooled = present_all(pooled_offence_group_figures(stored, metric), page.presentation)
     pooled_row = row_from(pooled[0], name=f"{group.name}, all forces (pooled)") if pooled else None
     chart = None
-    if forces:
+    if _any_figure(forces):
         chart = charts.force_bar_chart(
             forces,
             page.presentation,
