@@ -63,36 +63,14 @@ def create_programme(*, name, slug="", year=None, description="", by=None, reque
     return programme
 
 
-def create_inspection(
-    *,
-    programme,
-    force,
-    slug="",
-    audit_period_start=None,
-    audit_period_end=None,
-    fieldwork_start=None,
-    fieldwork_end=None,
-    recording_time_limit_hours=None,
-    double_review_fraction=None,
-    by=None,
-    request=None,
-):
+def create_inspection(*, programme, force, slug="", by=None, request=None, **settings):
     """Create the inspection of ``force`` within ``programme``, planned, with nobody on its
-    team yet; its slug is made from the force and the programme when not given."""
-    inspection = Inspection(
-        programme=programme,
-        force=force,
-        slug=(slug or "").strip() or derived_slug(force.slug, programme.slug),
-        audit_period_start=audit_period_start,
-        audit_period_end=audit_period_end,
-        fieldwork_start=fieldwork_start,
-        fieldwork_end=fieldwork_end,
-    )
-    # Left out, the model's defaults stand (24 hours; a tenth double reviewed).
-    if recording_time_limit_hours is not None:
-        inspection.recording_time_limit_hours = recording_time_limit_hours
-    if double_review_fraction is not None:
-        inspection.double_review_fraction = double_review_fraction
+    team yet; its slug is made from the force and the programme when not given.
+
+    ``settings`` are any of :data:`SETTINGS`; one left out (or None) keeps the model's
+    default (24 hours to record; a tenth of cases double reviewed).
+    """
+    inspection = _new_inspection(programme=programme, force=force, slug=slug, **settings)
     _save_new(inspection, slug_given=bool((slug or "").strip()), noun="inspection")
     _record(
         AuditAction.INSPECTION_CREATED,
@@ -103,6 +81,53 @@ def create_inspection(
         force=force.code,
     )
     return inspection
+
+
+#: What is chosen for a new inspection besides its programme, force and slug.
+SETTINGS = (
+    "audit_period_start",
+    "audit_period_end",
+    "fieldwork_start",
+    "fieldwork_end",
+    "recording_time_limit_hours",
+    "double_review_fraction",
+)
+
+
+def _new_inspection(*, programme=None, force=None, slug="", **settings):
+    unknown = set(settings) - set(SETTINGS)
+    if unknown:
+        raise TypeError(f"not a setting of a new inspection: {', '.join(sorted(unknown))}")
+    slug = (slug or "").strip()
+    if not slug and programme is not None and force is not None:
+        slug = derived_slug(force.slug, programme.slug)
+    inspection = Inspection(programme=programme, force=force, slug=slug)
+    for name, value in settings.items():
+        if value is not None:
+            setattr(inspection, name, value)
+    return inspection
+
+
+def inspection_problems(**values) -> dict:
+    """What the model's own rules say of these values (any of ``create_inspection``'s),
+    by field, without saving anything.
+
+    Rules on a value left out are not checked, so a form can ask it with only the
+    fields it could read, and say a period that ends before it starts, or a force
+    that has an inspection in the programme already, beside its own errors rather
+    than once those are put right.
+    """
+    probe = _new_inspection(**values)
+    given = {name for name, value in values.items() if value not in (None, "")}
+    if probe.slug:
+        given.add("slug")
+    others = {field.name for field in Inspection._meta.fields} - given
+    try:
+        probe.full_clean(exclude=others)
+    except ValidationError as error:
+        slug_given = bool((values.get("slug") or "").strip())
+        return _explained(error, probe, slug_given, noun="inspection").message_dict
+    return {}
 
 
 def _save_new(obj, *, slug_given, noun):

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from forces.models import Force
+from inspect_app.inspections import setup
 from inspect_app.inspections.models import Programme
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"]
@@ -141,10 +142,24 @@ class InspectionForm(forms.Form):
     #: A model field's errors shown at the form field that sets it.
     MODEL_FIELDS = {"double_review_fraction": "double_review_percentage"}
 
+    def clean(self):
+        cleaned = super().clean()
+        # The model's rules on the values that could be read, said with the form's own
+        # errors at once (the service checks them all again when it saves).
+        values = self.inspection_values()
+        for name, messages in setup.inspection_problems(**values).items():
+            field = self.MODEL_FIELDS.get(name, name)
+            for message in messages:
+                if field not in self.errors:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
     def inspection_values(self):
-        """The typed values, as ``setup.create_inspection`` takes them."""
+        """The values read so far, as ``setup.create_inspection`` takes them."""
         values = dict(self.cleaned_data)
-        values["double_review_fraction"] = values.pop("double_review_percentage") / 100
+        percentage = values.pop("double_review_percentage", None)
+        if percentage is not None:
+            values["double_review_fraction"] = percentage / 100
         return values
 
 

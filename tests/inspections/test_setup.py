@@ -279,12 +279,14 @@ def test_an_inspection_with_errors_says_each_at_its_field(client, admin_user, in
     assert Inspection.objects.count() == 1
 
 
-def test_a_share_over_100_percent_is_refused(client, admin_user, programme):
+def test_every_error_is_said_at_once_the_periods_too(client, admin_user, programme):
     response = as_user(client, admin_user).post(
         reverse("inspection-create"),
         {
             "programme": programme.pk,
             "force": force("E23000028").pk,
+            "fieldwork_start": "2026-05-01",
+            "fieldwork_end": "2026-04-30",
             "recording_time_limit_hours": "0",
             "double_review_percentage": "150",
         },
@@ -292,6 +294,17 @@ def test_a_share_over_100_percent_is_refused(client, admin_user, programme):
     page = response.content.decode()
     assert "The share of cases double reviewed must be 100% or less" in page
     assert "The recording time limit must be at least 1 hour" in page
+    assert '<a href="#id_fieldwork_end">The fieldwork ends before it starts.</a>' in page
+    assert not Inspection.objects.exists()
+
+
+def test_only_the_values_given_are_checked(programme):
+    assert setup.inspection_problems(audit_period_end=datetime.date(2026, 4, 1)) == {}
+    assert setup.inspection_problems(
+        audit_period_start=datetime.date(2026, 4, 2),
+        audit_period_end=datetime.date(2026, 4, 1),
+        fieldwork_end=datetime.date(2026, 1, 1),
+    ) == {"audit_period_end": ["The audit period ends before it starts."]}
     assert not Inspection.objects.exists()
 
 
