@@ -54,7 +54,7 @@ def with_figures_version(queryset):
 def reader_scope(user, *, casework=False):
     """Who shares a page body: everyone of one role, a commissioner with their force's
     other readers, and casework readers apart from those who may not see cases."""
-    scope = [user.role]
+    scope = [str(user.role)]  # the value, whether the role was read from the database or set
     if user.force_id:
         scope.append(f"force={user.force_id}")
     if casework:

@@ -105,10 +105,22 @@ def test_a_commissioner_is_refused_other_forces_and_national_pages(
     assert client.get(offence_url(stored)).status_code == 403
 
 
-def test_a_commissioners_force_page_names_no_other_force(client, commissioner_a, stored, force_a):
+def test_every_link_on_a_commissioners_force_page_opens_for_them(
+    client, commissioner_a, stored, force_a
+):
     response = get(client, commissioner_a, force_a.get_absolute_url())
-    assert "Hertfordshire" not in response.content.decode()
-    assert "National figures" not in text_of(response)  # no link to a page they cannot open
+    links = {
+        href
+        for href in re.findall(r'href="([^"#]+)"', response.content.decode())
+        if href.startswith("/") and not href.startswith("/static/")
+    }
+    assert force_a.get_absolute_url() in links  # the page does link somewhere
+    statuses = {
+        href: client.get(href.replace("&amp;", "&"), follow=True).status_code for href in links
+    }
+    refused = {href: status for href, status in statuses.items() if status != 200}
+    assert not refused, f"links a commissioner cannot open: {refused}"
+    assert "National figures" not in text_of(response)
 
 
 def test_strangers_are_sent_to_sign_in(client, stored, force_a):
