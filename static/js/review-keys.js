@@ -10,7 +10,23 @@
   "use strict";
 
   var summary = document.querySelector("[data-autofocus]");
-  if (summary) { summary.focus(); }
+  if (summary) {
+    summary.focus();
+    // As GOV.UK's error summary does: a link to a question puts focus on its answer, not
+    // only the page's scroll position on the question.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var group = link && document.getElementById(link.hash.slice(1));
+      if (!group || !group.classList.contains("form-group")) { return; }
+      var field = group.classList.contains("review-question") ? radioToFocus(group) :
+        group.querySelector("select, textarea, input:not([type=hidden])");
+      if (field) {
+        event.preventDefault();
+        group.scrollIntoView();
+        field.focus({preventScroll: true});
+      }
+    });
+  }
 
   var form = document.querySelector("[data-review-form]");
   var questions = form ? Array.prototype.slice.call(form.querySelectorAll(".review-question")) : [];
@@ -66,9 +82,21 @@
         (target.compareDocumentPosition(q) & Node.DOCUMENT_POSITION_FOLLOWING);
     })[0];
     markCurrent(after || null);
-    var focusOn = (after || target).querySelector('input[type=radio]:checked') ||
-      (after || target).querySelector("input[type=radio]");
+    // Focus goes with the highlight, so a screen reader reads out the question the next
+    // key answers, not only a sighted user's blue bar.
+    var focusOn = radioToFocus(after || target);
     if (focusOn) { focusOn.focus(); }
+  }
+
+  // Where the keyboard lands in a question: its answer, else its first choice. Never the
+  // hidden "not applicable" radio (checked on every hidden question): focusing a hidden
+  // input does nothing, and focus would be left behind on the page.
+  function radioToFocus(question) {
+    var radios = Array.prototype.filter.call(
+      question.querySelectorAll("input[type=radio]"),
+      function (radio) { return radio.value !== "na"; }
+    );
+    return radios.filter(function (radio) { return radio.checked; })[0] || radios[0] || null;
   }
 
   function follow(id) {
