@@ -1,10 +1,11 @@
 """People who use the dashboard and the role each one holds."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from inspect_app.accounts.roles import Role
+from inspect_app.accounts.roles import ASSIGNABLE, Role
 
 
 class InspectorateUserManager(UserManager):
@@ -44,6 +45,25 @@ class User(AbstractUser):
                 "no other role is bound to a force.",
             ),
         ]
+
+    def clean(self):
+        super().clean()
+        # The database refuses it (accounts migration 0003); this says why, and what to do,
+        # to Django's admin and to create_user.
+        if self.pk is not None and self.role not in ASSIGNABLE:
+            teams = list(
+                self.assigned_inspections.order_by("slug").values_list("slug", flat=True)[:4]
+            )
+            if teams:
+                shown = ", ".join(teams[:3]) + (" and more" if len(teams) > 3 else "")
+                slug = teams[0] if len(teams) == 1 else "SLUG"
+                raise ValidationError(
+                    {
+                        "role": f"{self.username} is on the team of {shown}: take them off it "
+                        f"(manage.py assign_inspectors {slug} {self.username} --remove) before "
+                        "giving them a role other than inspector or lead inspector"
+                    }
+                )
 
     def save(self, *args, **kwargs):
         # Django's admin is for admins only: derive its flags from the role so

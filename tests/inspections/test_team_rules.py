@@ -13,6 +13,7 @@ from inspect_app.accounts.models import AuditAction, AuditEvent, User
 from inspect_app.accounts.roles import ASSIGNABLE, Role
 from inspect_app.inspections.models import Inspection
 from tests.factories import UserFactory
+from tests.management import run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,23 @@ def test_the_migration_takes_stray_assignments_off_teams_and_logs_it(
         [inspection_a.pk, admin_user.pk],
         "only inspectors and lead inspectors",
     )
+
+
+def test_the_model_says_why_a_team_member_cannot_become_an_admin(inspector_user):
+    inspector_user.role = Role.ADMIN
+    with pytest.raises(ValidationError) as refused:
+        inspector_user.full_clean()
+    assert refused.value.message_dict["role"] == [
+        "isla-inspector is on the team of essex-test: take them off it (manage.py "
+        "assign_inspectors essex-test isla-inspector --remove) before giving them a role other "
+        "than inspector or lead inspector"
+    ]
+
+
+def test_create_user_refuses_it_in_one_line(inspector_user, monkeypatch):
+    monkeypatch.setenv("NEW_USER_PASSWORD", "a-long-enough-passphrase")
+    status, _, err = run_command("create_user", "isla-inspector", "--role", "admin")
+    assert status != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "isla-inspector is on the team of essex-test" in err
+    inspector_user.refresh_from_db()
+    assert inspector_user.role == Role.INSPECTOR
