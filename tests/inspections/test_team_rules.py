@@ -2,11 +2,12 @@
 and by the database itself (triggers of accounts migration 0003) for raw SQL too."""
 
 import importlib
+import threading
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.forms import modelform_factory
 
 from inspect_app.accounts.models import AuditAction, AuditEvent, User
@@ -193,3 +194,64 @@ def test_create_user_refuses_it_in_one_line(inspector_user, monkeypatch):
     assert "isla-inspector is on the team of essex-test" in err
     inspector_user.refresh_from_db()
     assert inspector_user.role == Role.INSPECTOR
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_assignment_and_a_role_change_at_once_cannot_both_win(
+    inspection_a, unassigned_inspector
+):
+    """Two real transactions: the role change waits for the assignment, then sees it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    outcome = {}
+
+    def change_role():
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=unassigned_inspector.pk).update(role=Role.ADMIN)
+            outcome["role"] = "changed"
+        except IntegrityError as error:
+            outcome["role"] = str(error)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        insert_assignment(inspection_a, unassigned_inspector)
+        other = threading.Thread(target=change_role)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive(), "the role change did not wait for the assignment"
+    other.join(timeout=10)
+    assert "on an inspection's team" in outcome["role"]
+    unassigned_inspector.refresh_from_db()
+    assert unassigned_inspector.role == Role.INSPECTOR
+    assert inspection_a.inspectors.filter(pk=unassigned_inspector.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_assignment_made_during_a_role_change_waits_and_is_refused(
+    inspection_a, unassigned_inspector
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    outcome = {}
+
+    def assign():
+        try:
+            with transaction.atomic():
+                insert_assignment(inspection_a, unassigned_inspector)
+            outcome["assignment"] = "made"
+        except IntegrityError as error:
+            outcome["assignment"] = str(error)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        User.objects.filter(pk=unassigned_inspector.pk).update(role=Role.ADMIN)
+        other = threading.Thread(target=assign)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive(), "the assignment did not wait for the role change"
+    other.join(timeout=10)
+    assert "only inspectors and lead inspectors" in outcome["assignment"]
+    assert not inspection_a.inspectors.exists()
