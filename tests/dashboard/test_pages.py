@@ -249,7 +249,11 @@ def test_pages_have_no_inline_executable_script(client, lead_user, stored, force
         for attrs in scripts:
             assert attrs.get("src") or attrs.get("type") == "application/json", (url, attrs)
         sources = [attrs["src"] for attrs in scripts if attrs.get("src")]
-        assert sources == ["/static/vendor/plotly/plotly.min.js", "/static/js/charts.js"]
+        assert sources == [
+            "/static/vendor/plotly/plotly.min.js",
+            "/static/js/charts.js",
+            "/static/js/print-button.js",
+        ]
 
 
 def test_chart_hover_text_says_when_a_figure_is_not_reliable(client, lead_user, stored, force_a):

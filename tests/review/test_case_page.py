@@ -256,7 +256,7 @@ def test_the_audit_trail_shows_who_when_before_and_after(
     content = client.get(case_page(assigned_case)).content.decode()
     trail = content[content.index("Audit trail") :]
     assert "lee-lead" in trail and "isla-inspector" in trail
-    assert "Should a crime have been recorded?: Yes → <strong>No</strong>" in trail
+    assert "Should a crime have been recorded? Yes → <strong>No</strong>" in trail
     assert "Was the crime recorded?: Yes → <strong>Not answered</strong>" in trail
     assert "version 2" in trail and "version 1" in trail
     # Each saved version is one history row, with the person who saved it.
