@@ -257,7 +257,7 @@ def test_the_audit_trail_shows_who_when_before_and_after(
     trail = content[content.index("Audit trail") :]
     assert "lee-lead" in trail and "isla-inspector" in trail
     assert "Should a crime have been recorded? Yes → <strong>No</strong>" in trail
-    assert "Was the crime recorded?: Yes → <strong>Not answered</strong>" in trail
+    assert "Was the crime recorded? Yes → <strong>Not answered</strong>" in trail
     assert "version 2" in trail and "version 1" in trail
     # Each saved version is one history row, with the person who saved it.
     review = CaseReview.objects.get(case=assigned_case)
