@@ -205,6 +205,7 @@ def test_a_programme_with_errors_is_shown_again_with_a_summary(client, admin_use
             page
         )
     assert 'aria-describedby="id_name_helptext id_name_error"' in page
+    assert 'class="error-summary" role="alert"' in page and "autofocus>" in page
     assert Programme.objects.count() == 1
 
 
