@@ -28,6 +28,8 @@ setup: $(VENV)/.installed .env $(if $(wildcard package.json),node_modules/.insta
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	@# Hashed, compressed copies of static files: plotly.js is sent once, gzipped.
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

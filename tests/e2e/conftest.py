@@ -27,6 +27,39 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """Static files collected as a deployment collects them: hashed names, gzip copies.
+
+    Only the browser tests pay for collectstatic; the rest render plain names.
+    """
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=str(root)):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield root
+
+
+@pytest.fixture(scope="session")
+def live_server(request, collected_static):
+    """pytest-django's live server, with /static/ served by WhiteNoise as in production.
+
+    pytest-django puts Django's development file handler in front, which knows
+    neither hashed names nor compression nor cache headers; here the requests
+    reach the app, whose WhiteNoise middleware serves the collected files.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    address = request.config.getvalue("liveserver") or "localhost"
+    server = LiveServer(address, start=False)
+    server.thread.static_handler = lambda application: application
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         if ON_CI:
