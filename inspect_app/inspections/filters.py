@@ -51,6 +51,15 @@ class CaseFilter(django_filters.FilterSet):
         for name, field in self.form.fields.items():
             field.widget.attrs.setdefault("class", "select" if name != "reference" else "input")
 
+    def narrows(self) -> bool:
+        """Whether any filter is chosen (or the choice is invalid): if not, the table holds
+        the whole queue."""
+        if not self.is_bound:
+            return False
+        if not self.form.is_valid():
+            return True
+        return any(value not in (None, "") for value in self.form.cleaned_data.values())
+
     def filter_progress(self, queryset, name, value):
         if value == "reviewed":
             return queryset.filter(complete_first_review())

@@ -1,5 +1,6 @@
 """Programmes, inspections, the records sampled for them and the inspectors' reviews."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -111,6 +112,9 @@ class Inspection(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reopened_at = models.DateTimeField(null=True, blank=True)
+    # A new random value whenever any of its cases or reviews changes (see
+    # ``casework_changed``): the review pages keep their counts in the cache under it.
+    work_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     access_level = "figures"
@@ -184,6 +188,19 @@ class Inspection(models.Model):
     @property
     def is_open_for_review(self):
         return self.status in self.OPEN_FOR_REVIEW
+
+
+def casework_changed(*inspection_ids):
+    """Move on the work version of these inspections: their cases or reviews are changing.
+
+    Called in the transaction that makes the change, so the new version and the
+    change become visible together; and before that transaction touches cases
+    or reviews where it can (it locks the inspection's row, as a review save does
+    first), so no two writers ever wait for each other's rows in opposite orders.
+    """
+    ids = sorted({pk for pk in inspection_ids if pk is not None})
+    if ids:
+        Inspection.objects.filter(pk__in=ids).update(work_version=uuid.uuid4())
 
 
 class SampleBatch(models.Model):

@@ -3,10 +3,27 @@
 from urllib.parse import urlencode
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from inspect_app.inspections.models import SampledCase
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are (``known_count``) where that is already
+    counted, instead of counting the whole queue again; None counts as usual."""
+
+    def __init__(self, object_list, per_page, *args, known_count=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.known_count = known_count
+
+    @cached_property
+    def count(self):
+        if self.known_count is not None:
+            return self.known_count
+        return Paginator.count.func(self)
 
 
 class CaseTable(tables.Table):

@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
@@ -22,8 +23,8 @@ from inspect_app.accounts.access import may_do_casework
 from inspect_app.accounts.decorators import role_required
 from inspect_app.accounts.models import AuditAction
 from inspect_app.accounts.roles import Role
-from inspect_app.inspections import agreement, decisions, workflow, worklist
-from inspect_app.inspections.filters import CaseFilter, complete_first_review
+from inspect_app.inspections import decisions, tallies, workflow, worklist
+from inspect_app.inspections.filters import CaseFilter
 from inspect_app.inspections.forms import AssignForm, DoubleReviewShareForm, ReviewForm
 from inspect_app.inspections.models import (
     BatchStatus,
@@ -33,8 +34,9 @@ from inspect_app.inspections.models import (
     SampleBatch,
     SampledCase,
     SignOffEvent,
+    casework_changed,
 )
-from inspect_app.inspections.tables import CaseTable
+from inspect_app.inspections.tables import CaseTable, CountedPaginator
 
 CASEWORK_ROLES = (Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR)
 LEAD_ROLES = (Role.LEAD_INSPECTOR,)
@@ -101,34 +103,34 @@ def task_tag(reviewed, total):
     return ("Not started", "tag--grey")
 
 
-def progress_rows(cases, key, labels=None):
-    """(label, reviewed, total, tag) per value of ``key``: one aggregate query."""
-    complete = Q(reviews__kind=ReviewKind.FIRST) & decisions.complete_q("reviews__")
-    rows = (
-        cases.values(key)
-        .annotate(total=Count("pk", distinct=True), reviewed=Count("reviews", filter=complete))
-        .order_by(key)
-    )
+def progress_rows(counts, position, labels=None):
+    """(label, reviewed, total, tag) per record type (``position`` 0) or offence group (1),
+    from ``tallies.count_casework``'s rows; ordered by value, no offence group last."""
+    totals = {}
+    for row in counts["rows"]:
+        value, total, reviewed = row[position], row[2], row[3]
+        seen = totals.setdefault(value, [0, 0])
+        seen[0] += reviewed
+        seen[1] += total
     result = []
-    for row in rows:
-        value = row[key]
+    for value in sorted(totals, key=lambda value: (value is None, value or "")):
+        reviewed, total = totals[value]
         label = labels.get(value, value) if labels else value
         result.append(
             {
                 "label": label or "No offence group",
-                "reviewed": row["reviewed"],
-                "total": row["total"],
-                "tag": task_tag(row["reviewed"], row["total"]),
+                "reviewed": reviewed,
+                "total": total,
+                "tag": task_tag(reviewed, total),
             }
         )
     return result
 
 
-def progress(cases):
-    by_type = progress_rows(cases, "record_type", dict(decisions.RecordType.choices))
-    by_group = progress_rows(cases, "offence_group__name")
-    reviewed = sum(row["reviewed"] for row in by_type)
-    total = sum(row["total"] for row in by_type)
+def progress(counts):
+    by_type = progress_rows(counts, 0, dict(decisions.RecordType.choices))
+    by_group = progress_rows(counts, 1)
+    reviewed, total = counts["reviewed"], counts["total"]
     return {
         "reviewed": reviewed,
         "total": total,
@@ -136,6 +138,23 @@ def progress(cases):
         "by_type": by_type,
         "by_group": by_group,
     }
+
+
+def kept_page(request, inspection, name):
+    """The main part of a review page as this reader last saw it at this address, if the
+    inspection has not changed since (``{% kept kept.page %}``); never for a form posted.
+    Its key also names the inspection's last sign-off and reopening (its sign-off record)."""
+    key = None
+    if request.method == "GET":
+        key = tallies.fragment_key(
+            inspection,
+            name,
+            request.user.pk,
+            request.get_full_path(),
+            inspection.signed_off_at,
+            inspection.reopened_at,
+        )
+    return tallies.Fragment.lookup(key) if key else tallies.Fragment(None)
 
 
 # --- the workspace --------------------------------------------------------------------------
@@ -146,42 +165,58 @@ def workspace(request, slug):
     """An inspection's cases for the review team: progress, work queues and the case table."""
     inspection = casework_inspection(request, slug)
     user = request.user
+    page = kept_page(request, inspection, "workspace")
+    if page.html is not None:
+        context = {"inspection": inspection, "kept": {"page": page}}
+        return render(request, "inspections/workspace.html", context)
     cases = cases_of(request, inspection)
     queue = queue_name(request)
+    # Counted once per change to the inspection's casework, not on every request.
+    counts = tallies.casework(inspection)
+    sizes = tallies.queue_counts(inspection, user, cases)
     queues = [
-        (name, label, workflow.queue_cases(name, inspection, user, cases).count())
+        (name, label, sizes[name])
         for name, label in workflow.QUEUES.items()
         if name != "adjudication" or user.role in OVERSIGHT_ROLES
     ]
     reviewers = workflow.reviewers_of(inspection)
-    queue_cases = (
-        workflow.queue_cases(queue, inspection, user, cases)
-        .select_related("offence_group", "assigned_to")
-        .annotate(first_reviewed=complete_first_review())
-    )
-    case_filter = CaseFilter(
-        request.GET or None,
-        queryset=queue_cases,
-        reviewers=reviewers,
-        batches=SampleBatch.objects.visible_to(user)
-        .filter(inspection=inspection, status=BatchStatus.IMPORTED)
-        .order_by("uploaded_at"),
-    )
     is_lead = workflow.is_lead(user)
-    table = CaseTable(
-        case_filter.qs,
-        inspection=inspection,
-        queue=queue,
-        selectable=is_lead and inspection.is_open_for_review,
-    )
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    selectable = is_lead and inspection.is_open_for_review
+
+    def case_filter():
+        queue_cases = workflow.with_first_reviewed(
+            workflow.queue_cases(queue, inspection, user, cases).select_related(
+                "offence_group", "assigned_to"
+            )
+        )
+        return CaseFilter(
+            request.GET or None,
+            queryset=queue_cases,
+            reviewers=reviewers,
+            batches=SampleBatch.objects.visible_to(user)
+            .filter(inspection=inspection, status=BatchStatus.IMPORTED)
+            .order_by("uploaded_at"),
+        )
+
+    def case_table():
+        table = CaseTable(filtered.qs, inspection=inspection, queue=queue, selectable=selectable)
+        # Unfiltered, the table holds the whole queue, whose size is already counted.
+        known = sizes[queue] if not filtered.narrows() else None
+        RequestConfig(
+            request,
+            paginate={"per_page": 50, "paginator_class": CountedPaginator, "known_count": known},
+        ).configure(table)
+        return table
+
+    # Built only if the page's kept part (below) has to be rendered afresh.
+    filtered, table = SimpleLazyObject(case_filter), SimpleLazyObject(case_table)
     context = {
         "inspection": inspection,
-        "progress": progress(cases),
+        "progress": progress(counts),
         "queues": queues,
         "queue": queue,
         "queue_label": workflow.QUEUES[queue],
-        "filter": case_filter,
+        "filter": filtered,
         "table": table,
         "is_lead": is_lead,
         "may_review": workflow.is_reviewer(user) and inspection.is_open_for_review,
@@ -194,10 +229,16 @@ def workspace(request, slug):
         "sign_off_events": SignOffEvent.objects.visible_to(user)
         .filter(inspection=inspection)
         .select_related("by"),
-        "blockers": worklist.sign_off_blockers(inspection)
+        "blockers": tallies.sign_off_blockers(inspection)
         if is_lead and inspection.is_open_for_review
         else [],
-        "sample_size": len(workflow.double_review_case_ids(inspection)),
+        "sample_size": counts["sample"],
+        # Rendered once per change to the casework: the page for this reader and
+        # address, and the progress (the same for every reader).
+        "kept": {
+            "page": page,
+            "progress": tallies.fragment_key(inspection, "workspace-progress"),
+        },
     }
     return render(request, "inspections/workspace.html", context)
 
@@ -470,6 +511,10 @@ def case_detail(request, slug, pk):
     )
     queue = queue_name(request)
     user = request.user
+    page = kept_page(request, inspection, "case")
+    if page.html is not None:
+        context = {"inspection": inspection, "case": case, "kept": {"page": page}}
+        return render(request, "inspections/case_detail.html", context)
     state = workflow.CaseState.of(case)
     kind = state.kind_for(user)
     form = review_form_for(state, kind) if kind else None
@@ -538,7 +583,7 @@ def case_detail(request, slug, pk):
         "state": state,
         "queue": queue,
         "queue_label": workflow.QUEUES[queue],
-        "queue_count": queued.count(),
+        "queue_count": tallies.queue_count(inspection, user, cases_of(request, inspection), queue),
         "previous": previous,
         "following": following,
         "kind": kind,
@@ -565,6 +610,7 @@ def case_detail(request, slug, pk):
         "is_lead": workflow.is_lead(user),
         "reviewers": workflow.reviewers_of(inspection) if workflow.is_lead(user) else (),
         "no_review_reason": worklist.why_no_review(state, user) if kind is None else "",
+        "kept": {"page": page},
     }
     return render(request, "inspections/case_detail.html", context, status=status)
 
@@ -616,6 +662,8 @@ def claim_case(request, case, queue):
         .exclude(Exists(CaseReview.objects.filter(case=OuterRef("pk"))))
         .update(assigned_to=user)
     )
+    if taken:
+        casework_changed(case.inspection_id)
     if not taken:
         return refuse(
             request,
@@ -648,8 +696,7 @@ def agreement_page(request, slug):
     """How far the blind double reviews agree, per decision, for the inspection and per
     inspector."""
     inspection = casework_inspection(request, slug)
-    return render(
-        request,
-        "inspections/agreement.html",
-        {"inspection": inspection, "agreement": agreement.inspection_agreement(inspection)},
-    )
+    page = kept_page(request, inspection, "agreement")
+    agreement = tallies.agreement(inspection) if page.html is None else None
+    context = {"inspection": inspection, "agreement": agreement, "kept": {"page": page}}
+    return render(request, "inspections/agreement.html", context)

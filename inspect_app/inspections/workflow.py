@@ -9,11 +9,24 @@ the whole change or none of it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    BinaryField,
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Func,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models.lookups import LessThan, Lookup
 from django.utils import timezone
 
 from inspect_app.accounts.models import User
@@ -27,6 +40,7 @@ from inspect_app.inspections.models import (
     SampledCase,
     SignOffAction,
     SignOffEvent,
+    casework_changed,
 )
 
 #: What a reviewer changes in a review: the decisions, the corrected offence group, the notes.
@@ -140,6 +154,17 @@ def is_lead(user) -> bool:
 # --- the blind double-review sample ---------------------------------------------------------
 
 
+#: The database function giving a case's draw key (created by migration 0006 on PostgreSQL,
+#: where an index on it finds the sample without hashing every case; registered on each
+#: SQLite connection by ``register_draw_function``).
+DRAW_FUNCTION = "inspections_review_draw"
+
+
+def draw_key(inspection_id, reference) -> bytes:
+    """The eight bytes a case's draw is read from; as bytes they sort in the draw's order."""
+    return hashlib.sha256(f"{inspection_id}:{reference}".encode()).digest()[:8]
+
+
 def double_review_draw(inspection_id, reference) -> float:
     """A number in [0, 1) fixed by the inspection and the case reference.
 
@@ -147,8 +172,7 @@ def double_review_draw(inspection_id, reference) -> float:
     inspection's share. Nothing random is stored: the same case always gets
     the same draw, and raising the share only ever adds cases.
     """
-    digest = hashlib.sha256(f"{inspection_id}:{reference}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
+    return int.from_bytes(draw_key(inspection_id, reference), "big") / 2**64
 
 
 def in_double_review_sample(case, fraction=None) -> bool:
@@ -156,18 +180,58 @@ def in_double_review_sample(case, fraction=None) -> bool:
     return double_review_draw(case.inspection_id, case.reference) < float(share)
 
 
+@functools.lru_cache(maxsize=256)
+def _first_key_outside(share: float) -> int:
+    """The smallest key (as a number) whose draw is not below ``share``: the sample is
+    exactly the keys below it. Found by bisection on the very division
+    ``double_review_draw`` makes, so the database's comparison of keys and Python's
+    comparison of draws never disagree, even where a draw rounds."""
+    low, high = 0, 2**64
+    while low < high:
+        middle = (low + high) // 2
+        if middle / 2**64 >= share:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+class DrawKey(Func):
+    """A case's ``draw_key``, computed by the database from its inspection and reference."""
+
+    function = DRAW_FUNCTION
+    output_field = BinaryField()
+
+    def __init__(self, inspection="inspection_id", reference="reference"):
+        super().__init__(F(inspection), F(reference))
+
+
+def sample_q(fraction) -> Q:
+    """The condition on a case for being in the double-review sample at ``fraction``: the same
+    rule as ``in_double_review_sample``, for the database."""
+    limit = _first_key_outside(float(fraction))
+    if limit == 0:
+        return Q(pk__in=[])
+    if limit >= 2**64:
+        return Q()
+    return Q(LessThan(DrawKey(), Value(limit.to_bytes(8, "big"), output_field=BinaryField())))
+
+
+def double_review_sample(inspection, cases=None):
+    """The inspection's cases (or those of ``cases``) in its double-review sample."""
+    cases = SampledCase.objects.filter(inspection=inspection) if cases is None else cases
+    return cases.filter(sample_q(inspection.double_review_fraction))
+
+
 def double_review_case_ids(inspection) -> set[int]:
     """The ids of the inspection's cases in the double-review sample (one query)."""
-    share = float(inspection.double_review_fraction)
-    if share <= 0:
-        return set()
-    return {
-        pk
-        for pk, reference in SampledCase.objects.filter(inspection=inspection).values_list(
-            "pk", "reference"
-        )
-        if double_review_draw(inspection.pk, reference) < share
-    }
+    return set(double_review_sample(inspection).values_list("pk", flat=True))
+
+
+def register_draw_function(sender, connection, **kwargs):
+    """connection_created receiver: SQLite has no SHA-256, so it is given the draw function."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(DRAW_FUNCTION, 2, draw_key, deterministic=True)
 
 
 # --- where a case stands --------------------------------------------------------------------
@@ -427,9 +491,17 @@ def claim_next_case(inspection, user):
         candidate = _next_candidate(claimable)
         if candidate is None:
             return None
-        if claimable.filter(pk=candidate).update(assigned_to=user):
+        if _claim(claimable.filter(pk=candidate), inspection.pk, assigned_to=user):
             return SampledCase.objects.get(pk=candidate)
     return None
+
+
+def _claim(cases, inspection_id, **change):
+    """The conditional update that takes a case, with the inspection's work version moved
+    in the same transaction (its row locked first, as every casework write does)."""
+    with transaction.atomic():
+        casework_changed(inspection_id)
+        return cases.update(**change)
 
 
 def _next_candidate(claimable):
@@ -444,12 +516,13 @@ def claim_second_review(case, user):
         inspection = _open_inspection_for_update(case.inspection_id)
     if not in_double_review_sample(case, inspection.double_review_fraction):
         raise NotAllowed("This case is not in the double-review sample.")
-    claimed = (
+    claimed = _claim(
         SampledCase.objects.filter(pk=case.pk, second_reviewer__isnull=True)
         .exclude(assigned_to=user)
         .filter(_no_review_of_kind(ReviewKind.SECOND))
-        .exclude(Exists(CaseReview.objects.filter(case=OuterRef("pk"), reviewer=user)))
-        .update(second_reviewer=user)
+        .exclude(Exists(CaseReview.objects.filter(case=OuterRef("pk"), reviewer=user))),
+        case.inspection_id,
+        second_reviewer=user,
     )
     if not claimed:
         raise NotAllowed(
@@ -469,6 +542,7 @@ def assign_cases(inspection, cases, assignee, *, second=False):
         raise NotAllowed(f"{assignee} is not a reviewer of this inspection.")
     with transaction.atomic():
         _open_inspection_for_update(inspection.pk)
+        casework_changed(inspection.pk)
         cases = list(
             SampledCase.objects.select_for_update()
             .filter(pk__in=[case.pk for case in cases], inspection=inspection)
@@ -522,40 +596,113 @@ def case_pairs(inspection):
     """The blind review pairs of an inspection: {case id: (first values, second values)}.
 
     Each side is a dict of reviewer_id and COMPARED_FIELDS. One query, however
-    many cases.
+    many cases, reading only the reviews of cases that have both.
     """
     sides = {}
-    for row in CaseReview.objects.filter(
-        case__inspection=inspection, kind__in=(ReviewKind.FIRST, ReviewKind.SECOND)
-    ).values("case_id", "kind", "reviewer_id", *COMPARED_FIELDS):
+    for row in (
+        CaseReview.objects.filter(
+            case__inspection=inspection, kind__in=(ReviewKind.FIRST, ReviewKind.SECOND)
+        )
+        .filter(Exists(CaseReview.objects.filter(case=OuterRef("case"), kind=ReviewKind.SECOND)))
+        .values("case_id", "kind", "reviewer_id", *COMPARED_FIELDS)
+        .order_by()  # not the model's order: it sorts every review through four tables
+    ):
         sides.setdefault(row["case_id"], {})[row["kind"]] = row
+    # Plain strings: looking a row up by the enum member costs a Python call per row.
+    first, second = ReviewKind.FIRST.value, ReviewKind.SECOND.value
     return {
-        case_id: (both[ReviewKind.FIRST], both[ReviewKind.SECOND])
-        for case_id, both in sides.items()
-        if len(both) == 2
+        case_id: (both[first], both[second]) for case_id, both in sides.items() if len(both) == 2
     }
+
+
+class IsDistinctFrom(Lookup):
+    """``a IS DISTINCT FROM b``: unequal, counting two blanks as equal (as Python's != does)."""
+
+    lookup_name = "distinct_from"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        operator = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
+
+
+def pair_differs(first="", second=""):
+    """The condition for two reviews differing on any compared field: ``first`` and
+    ``second`` prefix the two reviews' fields (``OuterRef`` stands for a field of the
+    outer review where ``first`` is None)."""
+    differs = Q()
+    for name in COMPARED_FIELDS:
+        one = OuterRef(name) if first is None else F(f"{first}{name}")
+        differs |= Q(IsDistinctFrom(one, F(f"{second}{name}")))
+    return differs
+
+
+def disagreeing_pair():
+    """The condition on a case for both blind reviews being in and differing (what
+    ``CaseState.needs_adjudication`` says of one case)."""
+    second = CaseReview.objects.filter(case=OuterRef("case"), kind=ReviewKind.SECOND).filter(
+        pair_differs(first=None)
+    )
+    return Exists(
+        CaseReview.objects.filter(case=OuterRef("pk"), kind=ReviewKind.FIRST).filter(Exists(second))
+    )
+
+
+def complete_first_review():
+    """The condition on a case for its first review being complete: the progress rule."""
+    return Exists(
+        CaseReview.objects.filter(
+            decisions.complete_q(), case=OuterRef("pk"), kind=ReviewKind.FIRST
+        )
+    )
+
+
+def with_first_reviewed(cases):
+    """``cases`` each carrying ``first_reviewed``: whether its first review is complete.
+
+    Through a join on the case's first review rather than ``complete_first_review()``:
+    for a page of 50 cases the database then looks up 50 reviews, where the
+    subquery would have it hash the first review of every case first.
+    """
+    return cases.annotate(
+        first_review=FilteredRelation("reviews", condition=Q(reviews__kind=ReviewKind.FIRST))
+    ).annotate(
+        first_reviewed=ExpressionWrapper(
+            Q(first_review__isnull=False) & decisions.complete_q("first_review__"),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def disagreeing_case_ids(inspection) -> set[int]:
-    return {
-        case_id
-        for case_id, (first, second) in case_pairs(inspection).items()
-        if any(first[name] != second[name] for name in COMPARED_FIELDS)
-    }
+    return set(
+        SampledCase.objects.filter(inspection=inspection)
+        .filter(disagreeing_pair())
+        .values_list("pk", flat=True)
+    )
 
 
 def awaiting_second_review(inspection, cases=None):
-    cases = SampledCase.objects.filter(inspection=inspection) if cases is None else cases
-    return cases.filter(pk__in=double_review_case_ids(inspection)).filter(
-        _no_review_of_kind(ReviewKind.SECOND)
+    """Cases ready for their blind second review: in the sample, their first review complete,
+    no second review yet. (What sign-off waits for is ``second_reviews_not_made``.)"""
+    return (
+        double_review_sample(inspection, cases)
+        .filter(complete_first_review())
+        .filter(_no_review_of_kind(ReviewKind.SECOND))
     )
+
+
+def second_reviews_not_made(inspection, cases=None):
+    """Every case of the sample still without its second review, whether or not its first
+    review is done: all of them stand between the inspection and its sign-off."""
+    return double_review_sample(inspection, cases).filter(_no_review_of_kind(ReviewKind.SECOND))
 
 
 def awaiting_adjudication(inspection, cases=None):
     cases = SampledCase.objects.filter(inspection=inspection) if cases is None else cases
-    return cases.filter(pk__in=disagreeing_case_ids(inspection)).filter(
-        _no_review_of_kind(ReviewKind.ADJUDICATED)
-    )
+    return cases.filter(disagreeing_pair()).filter(_no_review_of_kind(ReviewKind.ADJUDICATED))
 
 
 def queue_cases(name, inspection, user, cases):
@@ -564,9 +711,10 @@ def queue_cases(name, inspection, user, cases):
     mine: work waiting for ``user`` (first reviews assigned to them not yet
     made, second reviews they took not yet made); unassigned: cases nobody has
     taken and nobody has reviewed; second: cases of the double-review sample
-    still without a second review that an inspector could take (all of them,
-    taken or not, for a lead or admin); adjudication: disagreeing pairs without an adjudicated
-    review (leads and admins only); all: every case.
+    whose first review is complete and whose second review is not made, that
+    an inspector could take (all of them, taken or not, for a lead or admin);
+    adjudication: disagreeing pairs without an adjudicated review (leads and
+    admins only); all: every case.
     """
     if name == "mine":
         return cases.filter(
@@ -598,31 +746,47 @@ def neighbours(queue, case):
     out): its neighbours are then the cases that would sit either side of it.
     """
     ordered = queue.order_by("reference", "pk")
-    after = Q(reference__gt=case.reference) | Q(reference=case.reference, pk__gt=case.pk)
-    following = ordered.filter(after).first()
-    preceding = ordered.exclude(after).exclude(pk=case.pk).order_by("-reference", "-pk").first()
+    reference = case.reference
+    # The bare range on the reference first: it lets the (inspection, reference)
+    # index start at the case instead of walking from either end of the inspection.
+    following = (
+        ordered.filter(reference__gte=reference)
+        .filter(Q(reference__gt=reference) | Q(pk__gt=case.pk))
+        .first()
+    )
+    preceding = (
+        ordered.filter(reference__lte=reference)
+        .filter(Q(reference__lt=reference) | Q(pk__lt=case.pk))
+        .order_by("-reference", "-pk")
+        .first()
+    )
     return preceding, following
 
 
 # --- sign-off -------------------------------------------------------------------------------
 
 
-def outstanding_work(inspection) -> dict[str, int]:
-    """What still stands between an inspection and its sign-off (empty when nothing does)."""
+def outstanding_from(without_first, second_not_made, adjudication) -> dict[str, int]:
+    """The sign-off's list of outstanding work from its three counts (empty when all are 0)."""
     counts = {
-        "cases without a complete first review": SampledCase.objects.filter(inspection=inspection)
-        .exclude(
-            Exists(
-                CaseReview.objects.filter(
-                    decisions.complete_q(), case=OuterRef("pk"), kind=ReviewKind.FIRST
-                )
-            )
-        )
-        .count(),
-        "second reviews not yet made": awaiting_second_review(inspection).count(),
-        "disagreements awaiting adjudication": awaiting_adjudication(inspection).count(),
+        "cases without a complete first review": without_first,
+        "second reviews not yet made": second_not_made,
+        "disagreements awaiting adjudication": adjudication,
     }
     return {label: count for label, count in counts.items() if count}
+
+
+def outstanding_work(inspection) -> dict[str, int]:
+    """What still stands between an inspection and its sign-off (empty when nothing does).
+
+    Every second review of the sample not yet made counts, even where the
+    first review is not done (so the case is not yet in "Awaiting second review").
+    """
+    return outstanding_from(
+        SampledCase.objects.filter(inspection=inspection).exclude(complete_first_review()).count(),
+        second_reviews_not_made(inspection).count(),
+        awaiting_adjudication(inspection).count(),
+    )
 
 
 def sign_off(inspection, user):

@@ -168,8 +168,7 @@ def sign_off_blockers(inspection) -> list[Blocker]:
             )
         )
 
-    sample = workflow.double_review_case_ids(inspection)
-    no_second = cases.filter(pk__in=sample).filter(_no_review(ReviewKind.SECOND))
+    no_second = workflow.second_reviews_not_made(inspection, cases)
     count = no_second.count()
     if count:
         blockers.append(

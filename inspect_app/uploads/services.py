@@ -55,6 +55,7 @@ from inspect_app.inspections.models import (
     ReviewKind,
     SampleBatch,
     SampledCase,
+    casework_changed,
 )
 from inspect_app.uploads.columns import COLUMN_NAMES
 from inspect_app.uploads.errors import MAX_STORED_ERRORS, WHOLE_FILE, BatchError, ErrorLog
@@ -435,6 +436,8 @@ def _write(path, batch, *, filename, progress, rows_total) -> int:
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "row_count", "errors", "error_count", "finished_at"])
         request_recompute(inspection.programme_id)
+        # Bulk inserts send no signals; last, so the inspection's row is held only briefly.
+        casework_changed(inspection.pk)
     return written
 
 
@@ -714,6 +717,8 @@ def _import_staged(path, batch, *, errors, progress) -> tuple[Validation, int]:
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "row_count", "errors", "error_count", "finished_at"])
         request_recompute(batch.inspection.programme_id)
+        # Bulk inserts send no signals; last, so the inspection's row is held only briefly.
+        casework_changed(batch.inspection_id)
     return validation, written
 
 

@@ -1,0 +1,20 @@
+"""The inspections app: programmes, inspections, cases, reviews and the review workflow."""
+
+from django.apps import AppConfig
+
+
+class InspectionsConfig(AppConfig):
+    name = "inspect_app.inspections"
+    label = "inspections"
+    verbose_name = "Inspections"
+
+    def ready(self):
+        # Imported here, not at module level: receivers need the models loaded.
+        from django.db.backends.signals import connection_created
+
+        from inspect_app.inspections import tallies, workflow
+
+        connection_created.connect(
+            workflow.register_draw_function, dispatch_uid="inspections-draw-function"
+        )
+        tallies.connect_receivers()

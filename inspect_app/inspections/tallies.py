@@ -1,0 +1,298 @@
+"""Counts over an inspection's casework for the review pages, computed once per change.
+
+The workspace, the case page and the agreement page show counts over every
+case of an inspection: progress, the size of each work queue, the
+double-review sample, what stands between it and sign-off, how far the blind
+reviews agree. With 100,000 cases each is a scan of them all, and these
+pages are opened far more often than cases change. So they are counted once
+and kept in the cache under the inspection's ``work_version``, which moves
+on in the same transaction as any change to its cases or reviews: a count
+read under the current version never predates a change the reader could see.
+
+What moves it: saving or deleting a case or a review through the ORM (the
+review form, the admin, imports of single records, the tests' factories)
+through the receivers here; and, where a write bypasses those signals
+(the conditional updates that claim a case, bulk assignment, batch imports),
+the writer's own call to ``casework_changed``. Entries also expire after
+CACHE_SECONDS, so memory is given back for versions nobody reads any more.
+
+Every reader who may do an inspection's casework sees all of its cases (see
+``accounts.access``), so the inspection's counts are shared between them;
+the counts of one person's queues are kept per person. If the cache is
+unreachable, everything is counted afresh: a page never fails because its
+cache did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import weakref
+
+from django.core.cache import cache
+from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from inspect_app.accounts.roles import Role
+from inspect_app.inspections import agreement as agreement_module
+from inspect_app.inspections import decisions, workflow, worklist
+from inspect_app.inspections.models import (
+    CaseReview,
+    Inspection,
+    ReviewKind,
+    SampledCase,
+    casework_changed,
+)
+
+logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 15 * 60
+PREFIX = "inspection-tally"
+OVERSIGHT_ROLES = (Role.ADMIN, Role.LEAD_INSPECTOR)
+
+
+# --- moving the version on ------------------------------------------------------------------
+
+_recent = threading.local()
+
+
+def _first_of_its_delete(origin, inspection_id) -> bool:
+    """Whether this is the first row of ``origin`` (one ``QuerySet.delete()``) seen for this
+    inspection: a bulk delete sends a signal per row, and one new version is enough."""
+    if not isinstance(origin, QuerySet):
+        return True
+    seen = getattr(_recent, "delete", None)
+    if seen is not None and seen[0]() is origin:
+        if inspection_id in seen[1]:
+            return False
+        seen[1].add(inspection_id)
+        return True
+    _recent.delete = (weakref.ref(origin), {inspection_id})
+    return True
+
+
+def _inspection_of_review(review):
+    if CaseReview.case.is_cached(review):
+        return review.case.inspection_id
+    return (
+        SampledCase.objects.filter(pk=review.case_id)
+        .values_list("inspection_id", flat=True)
+        .first()
+    )
+
+
+def case_saved(sender, instance, **kwargs):
+    casework_changed(instance.inspection_id)
+
+
+def case_deleted(sender, instance, origin=None, **kwargs):
+    if _first_of_its_delete(origin, instance.inspection_id):
+        casework_changed(instance.inspection_id)
+
+
+def review_saved(sender, instance, **kwargs):
+    casework_changed(_inspection_of_review(instance))
+
+
+def review_deleted(sender, instance, origin=None, **kwargs):
+    deleting_cases = isinstance(origin, SampledCase) or (
+        isinstance(origin, QuerySet) and origin.model is SampledCase
+    )
+    if deleting_cases:
+        return  # the cases' own receiver moves the version, without a query per review
+    inspection_id = _inspection_of_review(instance)
+    if _first_of_its_delete(origin, inspection_id):
+        casework_changed(inspection_id)
+
+
+def team_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    # Who is on the team decides who can be given cases: the pages offer them.
+    if reverse and action == "pre_clear":  # a person taken off every team: which, ask first
+        casework_changed(*instance.assigned_inspections.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        casework_changed(*(pk_set or ()) if reverse else (instance.pk,))
+
+
+def connect_receivers():
+    m2m_changed.connect(
+        team_changed, sender=Inspection.inspectors.through, dispatch_uid="tally-team-changed"
+    )
+    post_save.connect(case_saved, sender=SampledCase, dispatch_uid="tally-case-saved")
+    post_delete.connect(case_deleted, sender=SampledCase, dispatch_uid="tally-case-deleted")
+    post_save.connect(review_saved, sender=CaseReview, dispatch_uid="tally-review-saved")
+    post_delete.connect(review_deleted, sender=CaseReview, dispatch_uid="tally-review-deleted")
+
+
+# --- the cache ------------------------------------------------------------------------------
+
+
+def _key(inspection, *parts):
+    # The share is part of the key: changing it changes the sample, and so the counts.
+    identity = repr(
+        (inspection.pk, str(inspection.work_version), str(inspection.double_review_fraction))
+        + parts
+    )
+    return f"{PREFIX}:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _get_many(keys):
+    try:
+        return cache.get_many(keys)
+    except Exception:  # an unreachable cache must not take the page down with it
+        logger.warning("review page cache unavailable; counting afresh", exc_info=True)
+        return {}
+
+
+def _set(key, value):
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except Exception:
+        logger.warning("review page cache unavailable; not keeping the counts", exc_info=True)
+
+
+def _cached(key, compute, found=None):
+    found = _get_many([key]) if found is None else found
+    if key in found:
+        return found[key]
+    value = compute()
+    _set(key, value)
+    return value
+
+
+def fragment_key(inspection, name, *parts):
+    """The key of a rendered part of a review page (``{% kept %}``): the inspection's
+    version, its status (which decides what may be done), and ``parts``, everything
+    else the part shows."""
+    return _key(inspection, "fragment", name, inspection.status, *parts)
+
+
+class Fragment:
+    """A rendered part of a review page, looked up under its key: ``html`` is None until
+    somebody renders it (and ``keep``s it) since the inspection last changed."""
+
+    def __init__(self, key, html=None):
+        self.key, self.html = key, html
+
+    @classmethod
+    def lookup(cls, key):
+        return cls(key, _get_many([key]).get(key))
+
+    def keep(self, html):
+        self.html = str(html)
+        _set(self.key, self.html)
+
+
+# --- the inspection's counts ----------------------------------------------------------------
+
+
+def count_casework(inspection) -> dict:
+    """Every count the review pages show for the whole inspection, in one query.
+
+    Returns ``rows`` (record type, offence group name, cases, complete first
+    reviews) for progress, and totals: ``total``, ``reviewed``,
+    ``unassigned``, ``sample``, ``awaiting_second``, ``second_not_made``,
+    ``adjudication``. Each is the count of the workflow's own queue of the same
+    name (``workflow.queue_cases``, ``second_reviews_not_made``,
+    ``double_review_sample``), written as joins so one pass counts them all;
+    tests hold the two to the same numbers.
+    """
+    cases = SampledCase.objects.filter(inspection=inspection).annotate(
+        first=FilteredRelation("reviews", condition=Q(reviews__kind=ReviewKind.FIRST)),
+        second=FilteredRelation("reviews", condition=Q(reviews__kind=ReviewKind.SECOND)),
+        adjudicated=FilteredRelation("reviews", condition=Q(reviews__kind=ReviewKind.ADJUDICATED)),
+    )
+    no_first, no_second = Q(first__isnull=True), Q(second__isnull=True)
+    complete = Q(first__isnull=False) & decisions.complete_q("first__")
+    # The sample through its index, not by hashing every case in the scan.
+    in_sample = Q(pk__in=workflow.double_review_sample(inspection).values("pk"))
+    disagreeing = (
+        Q(first__isnull=False)
+        & Q(second__isnull=False)
+        & workflow.pair_differs("first__", "second__")
+    )
+    rows = list(
+        cases.values("record_type", "offence_group__name")
+        .annotate(
+            total=Count("pk"),
+            reviewed=Count("pk", filter=complete),
+            unassigned=Count("pk", filter=Q(assigned_to__isnull=True) & no_first),
+            sample=Count("pk", filter=in_sample),
+            awaiting_second=Count("pk", filter=in_sample & complete & no_second),
+            second_not_made=Count("pk", filter=in_sample & no_second),
+            adjudication=Count("pk", filter=disagreeing & Q(adjudicated__isnull=True)),
+        )
+        .order_by()
+    )
+    names = ("total", "reviewed", "unassigned", "sample", "awaiting_second", "second_not_made")
+    totals = {name: sum(row[name] for row in rows) for name in (*names, "adjudication")}
+    return {
+        "rows": [
+            (row["record_type"], row["offence_group__name"], row["total"], row["reviewed"])
+            for row in rows
+        ],
+        **totals,
+    }
+
+
+def count_own_queues(inspection, user, cases) -> dict:
+    """The sizes of the queues that depend on who asks: "mine" and, for an inspector,
+    "second" (the second reviews they could take)."""
+    counts = {"mine": workflow.queue_cases("mine", inspection, user, cases).count()}
+    if user.role not in OVERSIGHT_ROLES:
+        counts["second"] = workflow.queue_cases("second", inspection, user, cases).count()
+    return counts
+
+
+def casework(inspection) -> dict:
+    """``count_casework``, from the cache when the inspection has not changed since."""
+    return _cached(_key(inspection, "casework"), lambda: count_casework(inspection))
+
+
+def queue_counts(inspection, user, cases) -> dict[str, int]:
+    """{queue name: number of cases} for every queue of ``workflow.QUEUES``, as ``user``
+    sees them (``cases`` are the inspection's cases scoped to them). One round trip to the
+    cache when nothing changed."""
+    whole, own = _queue_keys(inspection, user)
+    found = _get_many([whole, own])
+    counts = _cached(whole, lambda: count_casework(inspection), found)
+    mine = _cached(own, lambda: count_own_queues(inspection, user, cases), found)
+    return _sizes(user, counts, mine)
+
+
+def queue_count(inspection, user, cases, name) -> int:
+    """The size of one queue: from the counts kept since the inspection last changed, or else
+    counted alone (a case page need not count every queue of the inspection for it)."""
+    whole, own = _queue_keys(inspection, user)
+    found = _get_many([whole, own])
+    if whole in found and own in found:
+        return _sizes(user, found[whole], found[own])[name]
+    return workflow.queue_cases(name, inspection, user, cases).count()
+
+
+def _queue_keys(inspection, user):
+    return _key(inspection, "casework"), _key(inspection, "queues", user.pk, user.role)
+
+
+def _sizes(user, counts, mine):
+    oversight = user.role in OVERSIGHT_ROLES
+    return {
+        "mine": mine["mine"],
+        "unassigned": counts["unassigned"],
+        "second": counts["awaiting_second"] if oversight else mine["second"],
+        "adjudication": counts["adjudication"] if oversight else 0,
+        "all": counts["total"],
+    }
+
+
+def sign_off_blockers(inspection):
+    """``worklist.sign_off_blockers``, from the cache when nothing changed since. (Who can
+    clear each one names the lead inspectors as they were when it was counted.)"""
+    return _cached(_key(inspection, "blockers"), lambda: worklist.sign_off_blockers(inspection))
+
+
+def agreement(inspection):
+    """``agreement.inspection_agreement``, from the cache when nothing changed since."""
+    return _cached(
+        _key(inspection, "agreement"), lambda: agreement_module.inspection_agreement(inspection)
+    )
