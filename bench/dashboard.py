@@ -167,14 +167,17 @@ def sign_in(port, password, username=USERNAME):
     return f"sessionid={session.group(1)}; csrftoken={csrf}"
 
 
-def load(port, path, cookie=None):
-    """CLIENTS threads requesting ``path`` for SECONDS; returns (latencies, errors, seconds)."""
+def load(port, path, cookie=None, *, clients=None, seconds=None, max_requests=None):
+    """CLIENTS threads requesting ``path`` for SECONDS; returns (latencies, errors, seconds).
+
+    Other benchmarks pass bounds of their own."""
+    clients = CLIENTS if clients is None else clients
     latencies, errors = [], []
     lock = threading.Lock()
-    budget = iter(range(MAX_REQUESTS))
+    budget = iter(range(MAX_REQUESTS if max_requests is None else max_requests))
     headers = {"Cookie": cookie} if cookie else {}
     started = time.monotonic()
-    deadline = started + SECONDS
+    deadline = started + (SECONDS if seconds is None else seconds)
 
     def client():
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -199,7 +202,7 @@ def load(port, path, cookie=None):
                     errors.append(path)
         connection.close()
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
