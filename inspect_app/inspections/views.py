@@ -503,11 +503,10 @@ def review_form_for(state, kind, data=None):
 def case_detail(request, slug, pk):
     """One case: its record, the review form this person may fill in, and the audit trail."""
     inspection = casework_inspection(request, slug)
+    # Only what a kept page needs (that the case is there for this reader, and its
+    # reference for the title); the rest is read when the page is built.
     case = get_object_or_404(
-        cases_of(request, inspection).select_related(
-            "inspection", "offence_group", "assigned_to", "second_reviewer"
-        ),
-        pk=pk,
+        cases_of(request, inspection).only("pk", "reference", "inspection_id"), pk=pk
     )
     queue = queue_name(request)
     user = request.user
@@ -515,6 +514,12 @@ def case_detail(request, slug, pk):
     if page.html is not None:
         context = {"inspection": inspection, "case": case, "kept": {"page": page}}
         return render(request, "inspections/case_detail.html", context)
+    case = get_object_or_404(
+        cases_of(request, inspection).select_related(
+            "inspection", "offence_group", "assigned_to", "second_reviewer"
+        ),
+        pk=pk,
+    )
     state = workflow.CaseState.of(case)
     kind = state.kind_for(user)
     form = review_form_for(state, kind) if kind else None
