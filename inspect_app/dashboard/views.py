@@ -16,7 +16,7 @@ from django.urls import reverse
 from django_tables2 import RequestConfig, SingleTableView
 
 from forces.models import Force, OffenceGroup
-from inspect_app.accounts.access import may_do_casework
+from inspect_app.accounts.access import may_do_casework, may_manage_team, may_set_up
 from inspect_app.accounts.decorators import role_required
 from inspect_app.accounts.roles import ALL_SEEING, Role
 from inspect_app.compliance import figures
@@ -68,6 +68,7 @@ def home(request):
         "my_work_total": sum(item.total for item in my_work),
         "continue_case": next((item.next_case for item in my_work if item.next_case), None),
         "overview": worklist.overview(user) if user.role in ALL_SEEING else [],
+        "may_set_up": may_set_up(user),
     }
     if user.role == Role.ADMIN:
         states = _batch_states(user)
@@ -106,6 +107,9 @@ class InspectionListView(SingleTableView):
     table_class = InspectionTable
     template_name = "dashboard/inspection_list.html"
     paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "may_set_up": may_set_up(self.request.user)}
 
     def get_queryset(self):
         return (
@@ -188,7 +192,11 @@ def programme_list(request):
     programmes = Programme.objects.visible_to(request.user).annotate(
         inspection_count=Count("inspections")
     )
-    return render(request, "dashboard/programme_list.html", {"programmes": programmes})
+    return render(
+        request,
+        "dashboard/programme_list.html",
+        {"programmes": programmes, "may_set_up": may_set_up(request.user)},
+    )
 
 
 @role_required(*NATIONAL_READERS)
@@ -577,6 +585,7 @@ def _inspection_work(request, inspection):
         "is_admin": user.role == Role.ADMIN,
         "oversees": user.role in ALL_SEEING,
         "is_lead": workflow.is_lead(user),
+        "may_manage_team": may_manage_team(user),
     }
 
 

@@ -30,9 +30,7 @@ def test_detail_pages_send_strangers_to_sign_in(client, inspection_a, force_a):
         assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
-def test_signing_in_with_the_form_lands_on_the_overview(
-    client, admin_user, inspection_a, password
-):
+def test_signing_in_with_the_form_lands_on_the_overview(client, admin_user, inspection_a, password):
     response = client.post(
         reverse("login"), {"username": admin_user.username, "password": password}, follow=True
     )

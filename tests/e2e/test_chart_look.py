@@ -48,7 +48,8 @@ READ_CHARTS = """
     const size = mark.getBBox();
     // plotly binds each bar's value (its length, "s") to the bar's group.
     const datum = (mark.closest(".barlayer .point") || {}).__data__;
-    return {barValue: datum ? datum.s : null, fill: style.fill, fillOpacity: parseFloat(style.fillOpacity),
+    return {barValue: datum ? datum.s : null, fill: style.fill,
+            fillOpacity: parseFloat(style.fillOpacity),
             stroke: style.stroke, strokeWidth: parseFloat(style.strokeWidth),
             strokeOpacity: parseFloat(style.strokeOpacity), opacity,
             width: size.width, height: size.height};

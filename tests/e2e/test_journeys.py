@@ -268,3 +268,58 @@ def test_a_commissioner_reads_and_prints_their_force_summary(
     page.pdf(path=str(pdf), format="A4")
     pages = re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes())
     assert 1 <= len(pages) <= 2, f"the printed summary runs to {len(pages)} A4 pages"
+
+
+BATCH = (
+    "reference,record_type,reported_at,offence_group,should_record,was_recorded,reviewer\n"
+    + "".join(
+        f"NEW-{n:03d},incident,01/03/2026 10:00,,yes,yes,isla-inspector\n" for n in range(1, 13)
+    )
+)
+
+
+def test_an_admin_sets_up_an_inspection_uploads_a_batch_and_follows_it_to_its_cases(
+    enter, page, admin_user, inspector_user, tmp_path, settings, screenshot
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    batch = tmp_path / "essex-2026.csv"
+    batch.write_text(BATCH, encoding="utf-8")
+    # The inspector fixture is on another inspection's team, not on the one made here.
+    enter(admin_user.username)
+    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
+
+    page.get_by_role("link", name="Create a programme").click()
+    page.get_by_label("Name", exact=True).fill("Crime data integrity 2026")
+    page.get_by_label("Year (optional)").fill("2026")
+    page.get_by_role("button", name=re.compile(r"^Create")).click()
+    expect(page.get_by_text("Programme “Crime data integrity 2026” created.")).to_be_visible()
+
+    page.get_by_role("link", name="Add an inspection to it").click()
+    expect(page.get_by_label("Programme")).to_have_value(re.compile(r"\d+"))
+    page.get_by_label("Force").select_option(label="Essex")
+    page.get_by_label("Recording time limit, in hours").fill("24")
+    page.get_by_role("button", name="Create the inspection").click()
+    expect(page.get_by_text("Inspection of Essex created.")).to_be_visible()
+    inspection = Inspection.objects.get(programme__name="Crime data integrity 2026")
+
+    page.get_by_role("link", name="choose its team").click()
+    page.get_by_label(re.compile(re.escape(inspector_user.username))).check()
+    page.get_by_role("button", name="Add to the team").click()
+    expect(page.get_by_text(re.compile(r"^Added to the team"))).to_be_visible()
+    screenshot("team")
+    assert list(inspection.inspectors.all()) == [inspector_user]
+
+    page.get_by_role("link", name="Back to Essex").click()
+    page.get_by_role("link", name="Batches: upload or withdraw").click()
+    page.get_by_label("Batch file", exact=True).set_input_files(str(batch))
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("heading", name="12 rows imported")).to_be_visible(timeout=15_000)
+    screenshot("imported")
+
+    page.get_by_role("link", name="See the cases").click()
+    expect(page.get_by_role("heading", name=re.compile("review workspace"))).to_be_visible()
+    rows = page.locator("table.case-table tbody tr")
+    expect(rows).to_have_count(12)
+    assert page.get_by_label("Sample batch").input_value() != ""
+    assert SampledCase.objects.filter(inspection=inspection).count() == 12
+    screenshot("the-cases")

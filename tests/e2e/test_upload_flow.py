@@ -28,7 +28,7 @@ def held_in_the_queue(monkeypatch):
 
 def upload(page, live_server, inspection, path):
     page.goto(f"{live_server.url}/inspections/{inspection.slug}/batches/")
-    page.get_by_label("Batch file").set_input_files(str(path))
+    page.get_by_label("Batch file", exact=True).set_input_files(str(path))
     page.get_by_role("button", name="Upload and check").click()
     page.wait_for_load_state()
 
@@ -59,11 +59,11 @@ def test_an_admin_uploads_a_batch_watches_its_progress_and_sees_the_result(
 
     # The script notices and shows the result without a reload by hand.
     expect(page.get_by_role("heading", name="40 rows imported")).to_be_visible(timeout=15_000)
-    cases = page.get_by_role("link", name="See the cases of Essex")
+    cases = page.get_by_role("link", name="See the cases")
     expect(cases).to_be_visible()
     screenshot("result")
     cases.click()
-    expect(page.get_by_role("heading", name="Essex")).to_be_visible()
+    expect(page.get_by_role("heading", name="Essex: review workspace")).to_be_visible()
 
 
 def test_a_bad_batch_shows_every_error_in_the_error_summary(
