@@ -25,6 +25,13 @@ node_modules/.installed: package.json
 
 setup: $(VENV)/.installed .env $(if $(wildcard package.json),node_modules/.installed)
 
+# The demo runs as users see it (its own 404 and 500 pages, every static file hashed and
+# compressed), over plain HTTP on this machine: `make run DEBUG=true` for Django's debug pages.
+DEBUG ?= false
+run: export DEBUG := $(DEBUG)
+run: export SECURE_COOKIES ?= false
+run: export SECURE_SSL_REDIRECT ?= false
+run: export SECURE_HSTS_SECONDS ?= 0
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

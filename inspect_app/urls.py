@@ -9,6 +9,7 @@ admin.site.site_header = "Crime-recording inspections: administration"
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", dashboard_views.health, name="health"),
+    path("favicon.ico", dashboard_views.favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django_tables2 import RequestConfig, SingleTableView
 
@@ -93,6 +94,12 @@ def _batch_states(user):
             (labels[row["status"]], row["status"], row["count"])
         )
     return states
+
+
+@login_not_required
+def favicon(request):
+    """Browsers ask for /favicon.ico by themselves: send them to the site's icon."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_not_required

@@ -115,3 +115,9 @@ def test_signing_out_ends_the_session(client, admin_user):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("inspection-list")).status_code == 302
+
+
+def test_the_favicon_address_leads_to_the_sites_icon_without_signing_in(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg") and "favicon" in response["Location"]

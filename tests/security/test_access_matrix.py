@@ -66,6 +66,7 @@ SIGNED_IN = {"anonymous": "login", "others": "ok"}
 EXPECTED = {
     "home": row("GET", None, **SIGNED_IN),
     "health": row("GET", None, **OPEN),
+    "favicon": row("GET", None, **OPEN),
     "login": row("GET", None, **OPEN),
     "logout": row("POST", None, others="login"),  # signs out, then on to sign-in
     "inspection-list": row("GET", None, **SIGNED_IN),
