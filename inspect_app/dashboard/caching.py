@@ -136,4 +136,6 @@ def _download(response):
 
 def _rendered(request, built):
     title, template, context = built
+    if context.get("problems"):  # the GOV.UK error pattern: the title says so first
+        title = f"Error: {title}"
     return {"title": title, "body": render_to_string(template, context, request=request)}

@@ -278,3 +278,10 @@ def test_the_print_stylesheet_is_linked_for_print_only(client, commissioner_a, s
 def test_a_programme_without_stored_figures_says_so(client, lead_user, programme, inspection_a):
     page = text_of(get(client, lead_user, programme_url(programme)))
     assert "have not been computed yet" in page
+
+
+def test_a_figure_page_with_a_problem_says_error_in_its_title(client, lead_user, stored):
+    good = get(client, lead_user, programme_url(stored)).content.decode()
+    bad = get(client, lead_user, programme_url(stored, method="guess")).content.decode()
+    assert "<title>Error: " not in good
+    assert "<title>Error: " in bad and "error-summary" in bad

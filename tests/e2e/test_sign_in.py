@@ -5,15 +5,17 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_an_admin_signs_in_and_sees_the_inspections(
+def test_an_admin_signs_in_and_lands_on_the_overview_of_open_inspections(
     sign_in, admin_user, inspection_a, inspection_b, screenshot
 ):
     page = sign_in(admin_user)
-    assert page.url.endswith("/inspections/")
-    assert page.get_by_role("heading", name="Inspections").is_visible()
-    assert page.get_by_role("link", name="essex-test").is_visible()
-    assert page.get_by_role("link", name="hertfordshire-test").is_visible()
-    screenshot("inspections")
+    assert page.url.endswith("/")
+    assert page.get_by_role("heading", name="Overview", level=1).is_visible()
+    for inspection in (inspection_a, inspection_b):
+        card = page.locator(f"#inspection-{inspection.slug}")
+        assert card.get_by_role("link", name=inspection.force.name, exact=True).is_visible()
+        assert card.get_by_role("link", name=f"Upload a batch for {inspection.force.name}").count()
+    screenshot("overview")
 
 
 def test_a_commissioner_lands_on_their_force_only(
