@@ -1,3 +1,10 @@
+# plotly.js's basic bundle, from npm as package.json and its lock pin it (see
+# PLOTLY_SCRIPT in inspect_app/settings.py); the test tools are left out.
+FROM node:20-slim AS front-end
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -11,6 +18,7 @@ RUN pip install --no-cache-dir .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
+COPY --from=front-end /build/node_modules/plotly.js-basic-dist-min ./node_modules/plotly.js-basic-dist-min
 # collectstatic needs settings that load; the real key comes from the environment at run time.
 RUN DEBUG=true SECRET_KEY=build-only python manage.py collectstatic --noinput
 

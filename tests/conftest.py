@@ -5,9 +5,12 @@ A's inspection only; the unassigned inspector to none; the commissioner
 oversees force A.
 """
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -42,6 +45,11 @@ def services_available():
 def pytest_configure(config):
     # Hashing passwords properly is slow by design; tests only need it to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages link static files by their plain names unless a test collects them: what a
+    # `make run` in the same checkout collected into ./staticfiles must not change that.
+    static_root = tempfile.mkdtemp(prefix="inspect-static-")
+    atexit.register(shutil.rmtree, static_root, ignore_errors=True)
+    settings.STATIC_ROOT = static_root
     if ON_CI and not services_available():
         raise pytest.UsageError(
             "CI=true but DATABASE_URL (PostgreSQL) and REDIS_URL are not both set: "

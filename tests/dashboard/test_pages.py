@@ -5,6 +5,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -250,7 +251,7 @@ def test_pages_have_no_inline_executable_script(client, lead_user, stored, force
             assert attrs.get("src") or attrs.get("type") == "application/json", (url, attrs)
         sources = [attrs["src"] for attrs in scripts if attrs.get("src")]
         assert sources == [
-            "/static/vendor/plotly/plotly.min.js",
+            f"/static/{settings.PLOTLY_SCRIPT}",
             "/static/js/charts.js",
             "/static/js/print-button.js",
         ]

@@ -8,13 +8,16 @@ plotly.js from its cache without asking the server again.
 
 import re
 
+from django.conf import settings
 from django.urls import reverse
 
 from tests.dashboard.builders import published_2014
 from tests.e2e.test_dashboards import open_and_wait_for_charts
 
 ONE_YEAR = 365 * 24 * 60 * 60
-HASHED_PLOTLY = re.compile(r"/static/vendor/plotly/plotly\.min\.[0-9a-f]{12}\.js$")
+HASHED_PLOTLY = re.compile(
+    r"/static/vendor/plotly(-basic)?/plotly(-basic)?\.min\.[0-9a-f]{12}\.js$"
+)
 
 
 def max_age(cache_control):
@@ -38,8 +41,10 @@ def test_plotly_is_sent_compressed_and_cacheable_for_a_year_under_a_hashed_name(
     assert headers.get("content-encoding") in ("gzip", "br"), headers
     assert max_age(headers.get("cache-control")) >= ONE_YEAR, headers
     assert "immutable" in headers["cache-control"]
+    if settings.PLOTLY_SCRIPT.startswith("vendor/plotly-basic/"):
+        assert "/vendor/plotly-basic/" in response.url  # the small bundle, where installed
     first = plotly_timing(page)
-    assert first["decodedBodySize"] > 1_000_000  # the whole library arrived
+    assert first["decodedBodySize"] > 1_000_000  # the whole bundle arrived
     assert 0 < first["transferSize"] < first["decodedBodySize"] / 2, first
 
     # Another chart page: plotly.js comes from the browser's cache, nothing over the wire.
@@ -52,7 +57,7 @@ def plotly_timing(page):
     """The browser's own account of fetching plotly.js on this page (Resource Timing)."""
     entries = page.evaluate(
         """() => performance.getEntriesByType("resource")
-            .filter((entry) => entry.name.includes("/vendor/plotly/"))
+            .filter((entry) => entry.name.includes("/vendor/plotly"))
             .map((entry) => ({name: entry.name, transferSize: entry.transferSize,
                               encodedBodySize: entry.encodedBodySize,
                               decodedBodySize: entry.decodedBodySize}))"""

@@ -1,9 +1,17 @@
 """Template helpers for the figure pages: percentages, date ranges, charts, tables."""
 
 from django import template
+from django.conf import settings
+from django.templatetags.static import static
 from django.utils.formats import date_format
 
 register = template.Library()
+
+
+@register.simple_tag
+def plotly_script_url():
+    """Where the page loads plotly.js from: the basic bundle where it is installed."""
+    return static(settings.PLOTLY_SCRIPT)
 
 
 @register.filter
