@@ -8,7 +8,8 @@ RUNS times each, Chromium opens in a fresh context (an empty cache):
 
 - the sign-in page, until its load event (the floor: a page of HTML and CSS);
 - the national programme page, signed in, until plotly has drawn its four
-  charts (plotly.js, about 4.8 MB, arrives here for the first time).
+  charts (plotly.js, its 1.2 MB basic bundle or the 4.8 MB full one, arrives here
+  for the first time).
 
 It prints the bytes sent for plotly.js and then
 
@@ -107,7 +108,7 @@ def chart_page_time(browser, base, cookie):
         timing = page.evaluate(
             """() => {
                 const plotly = performance.getEntriesByType("resource")
-                    .filter((entry) => entry.name.includes("/vendor/plotly/"));
+                    .filter((entry) => entry.name.includes("/vendor/plotly"));
                 return {
                     page: performance.getEntriesByType("navigation")[0].responseEnd,
                     plotly: Math.max(0, ...plotly.map((entry) => entry.responseEnd)),

@@ -176,7 +176,8 @@ def sign_off_blockers(inspection) -> list[Blocker]:
                 label=f"blind second review{'s' if count != 1 else ''} not yet made",
                 count=count,
                 held_by=_held_by(no_second, "second_reviewer"),
-                who_can_clear="an inspector or lead inspector other than the case's first reviewer",
+                who_can_clear="an inspector or lead inspector other than the case’s first "
+                "reviewer, once its first review is complete",
                 queue="second",
             )
         )
