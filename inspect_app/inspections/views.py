@@ -222,7 +222,9 @@ def workspace(request, slug):
         "may_review": workflow.is_reviewer(user) and inspection.is_open_for_review,
         "assign_form": AssignForm(cases=cases, reviewers=reviewers) if is_lead else None,
         "share_form": DoubleReviewShareForm(
-            initial={"percentage": inspection.double_review_fraction * 100}
+            initial={
+                "percentage": f"{(inspection.double_review_fraction * 100).normalize():f}"
+            }  # 20, not 20.000
         )
         if is_lead
         else None,

@@ -179,3 +179,11 @@ def test_the_sign_off_page_lists_what_stands_in_the_way(client, inspection_a, le
     page = client.get(reverse("review-sign-off", args=[inspection_a.slug])).content.decode()
     assert "2 cases without a complete first review" in page
     assert "Yes, sign off" not in page
+
+
+def test_the_double_review_share_reads_as_a_plain_percentage(client, inspection_a, lead_user):
+    inspection_a.double_review_fraction = Decimal("0.2")
+    inspection_a.save()
+    client.force_login(lead_user)
+    page = client.get(reverse("inspection-workspace", args=[inspection_a.slug])).content.decode()
+    assert 'name="percentage" value="20"' in page
