@@ -346,14 +346,22 @@ def recompute_programme(programme_id: int) -> int | None:
     return len(figures)
 
 
-def stored_figures(programme=None, inspection=None, user=None) -> models.QuerySet:
-    """The stored figures of a programme, or of one inspection; only what ``user`` may see.
+def stored_figures(user, programme=None, inspection=None) -> models.QuerySet:
+    """The stored figures of a programme, or of one inspection, that ``user`` may see.
 
-    Without a user (the command line, tasks) nothing is hidden.
+    Fails closed: no user (or one signed out) sees nothing. Code that needs every
+    figure whoever asks (the command line, tasks) calls ``every_stored_figure``.
     """
-    queryset = ComplianceFigure.objects.all()
-    if user is not None:
-        queryset = ComplianceFigure.objects.visible_to(user)
+    return _narrowed(ComplianceFigure.objects.visible_to(user), programme, inspection)
+
+
+def every_stored_figure(programme=None, inspection=None) -> models.QuerySet:
+    """Every stored figure of a programme, or of one inspection, for no one reader:
+    the command line and tasks, which answer to whoever runs them."""
+    return _narrowed(ComplianceFigure.objects.all(), programme, inspection)
+
+
+def _narrowed(queryset, programme, inspection):
     if programme is not None:
         queryset = queryset.filter(programme=programme)
     if inspection is not None:

@@ -225,7 +225,7 @@ def programme_detail(request, slug):
 def _build_programme(request, programme):
     page = FigurePage(request)
     metric = page.presentation.metric
-    stored = figures.stored_figures(programme=programme, user=request.user)
+    stored = figures.stored_figures(request.user, programme=programme)
 
     force_filter = ForceFigureFilter(
         request.GET,
@@ -372,9 +372,7 @@ def offence_detail(request, slug, code):
 def _build_offence(request, programme, group):
     page = FigurePage(request)
     metric = page.presentation.metric
-    stored = figures.stored_figures(programme=programme, user=request.user).filter(
-        offence_group=group
-    )
+    stored = figures.stored_figures(request.user, programme=programme).filter(offence_group=group)
     force_filter = ForceFigureFilter(
         request.GET,
         queryset=stored.filter(scope=Scope.OFFENCE_GROUP, metric=metric).order_by("force__name"),
@@ -451,7 +449,7 @@ def _build_force(request, force):
         .order_by("-programme__year", "-programme__name")
     )
     chosen = _chosen_inspection(page, inspections)
-    stored = figures.stored_figures(user=request.user).filter(force=force)
+    stored = figures.stored_figures(request.user).filter(force=force)
     every_programme = present_all(
         stored.filter(scope=Scope.INSPECTION)
         .select_related("programme")
@@ -599,7 +597,7 @@ def _inspection_work(request, inspection):
 def _build_inspection(request, inspection):
     page = FigurePage(request)
     metric = page.presentation.metric
-    stored = figures.stored_figures(inspection=inspection, user=request.user)
+    stored = figures.stored_figures(request.user, inspection=inspection)
     presented = present_all(
         stored.filter(
             Q(scope=Scope.INSPECTION) | Q(scope=Scope.OFFENCE_GROUP, metric=metric)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
@@ -402,16 +403,12 @@ def test_a_commissioner_sees_only_their_own_forces_figures(
     many_reviewed_cases(inspection_b, 2, offence_group="VAP", **RECORDED)
     recompute(programme)
 
-    visible = figures.stored_figures(programme=programme, user=commissioner_a)
+    visible = figures.stored_figures(commissioner_a, programme=programme)
     assert visible.exists()
     assert set(visible.values_list("force__code", flat=True)) == {"E23000028"}
     assert not visible.filter(scope__in=[Scope.REGION, Scope.PROGRAMME]).exists()
     lead = UserFactory(username="figures-lead", role=Role.LEAD_INSPECTOR)
-    assert (
-        figures.stored_figures(programme=programme, user=lead)
-        .filter(scope=Scope.PROGRAMME)
-        .exists()
-    )
+    assert figures.stored_figures(lead, programme=programme).filter(scope=Scope.PROGRAMME).exists()
 
 
 # --- a fixed number of queries --------------------------------------------------------------
@@ -495,3 +492,11 @@ def test_recomputes_at_the_same_time_run_one_after_the_other(programme, inspecti
     assert ComplianceFigure.objects.filter(programme=programme).count() == len(
         figures.compute_programme_figures(programme.pk)
     )
+
+
+def test_stored_figures_without_a_reader_show_nothing(programme, inspection_a):
+    many_reviewed_cases(inspection_a, 2, offence_group="VAP", **RECORDED)
+    recompute(programme)
+    assert figures.every_stored_figure(programme=programme).exists()
+    assert not figures.stored_figures(None, programme=programme).exists()
+    assert not figures.stored_figures(AnonymousUser(), programme=programme).exists()

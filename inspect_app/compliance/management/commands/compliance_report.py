@@ -77,9 +77,9 @@ class Command(BaseCommand):
             recompute_programme_figures(owner.pk)
 
         stored = (
-            figures.stored_figures(inspection=subject)
+            figures.every_stored_figure(inspection=subject)
             if inspection
-            else figures.stored_figures(programme=owner)
+            else figures.every_stored_figure(programme=owner)
         )
         presented = figures.present(
             sorted(stored, key=figures.presentation_order), method, confidence, threshold
