@@ -9,7 +9,7 @@ number of forces or cases. Each table beside a chart is the same numbers, and
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -33,14 +33,12 @@ from inspect_app.dashboard.rows import (
     row_from,
 )
 from inspect_app.dashboard.tables import FigureTable, ForceFigureTable, InspectionTable
-from inspect_app.inspections import workflow, worklist
+from inspect_app.inspections import tallies, workflow, worklist
 from inspect_app.inspections.decisions import RecordType
 from inspect_app.inspections.models import (
     BatchStatus,
-    CaseReview,
     Inspection,
     Programme,
-    ReviewKind,
     SampleBatch,
     SampledCase,
 )
@@ -624,27 +622,22 @@ def _build_inspection(request, inspection):
 
 
 def _review_progress(user, inspection):
-    """(record type label, reviewed, total) for the cases ``user`` may see; empty if none.
+    """(record type label, reviewed, total) for a reader of the inspection's cases; empty
+    for anyone else, or while it has no cases.
 
-    A case is reviewed once it has a review that can count (a first or an
-    adjudicated one). One aggregate query, whatever the number of cases.
+    "Reviewed" is the workspace's: a complete first review. Both pages read the
+    same counts (``tallies.casework``), so one inspection shows one progress.
     """
-    counting = CaseReview.objects.filter(
-        case=OuterRef("pk"), kind__in=(ReviewKind.FIRST, ReviewKind.ADJUDICATED)
-    )
-    counts = {
-        row["record_type"]: row
-        for row in SampledCase.objects.visible_to(user)
-        .filter(inspection=inspection)
-        .values("record_type")
-        .annotate(total=Count("pk"), reviewed=Count("pk", filter=Q(Exists(counting))))
-        .order_by()
-    }
-    if not counts:
+    if not may_do_casework(user, inspection):
         return []
-    rows = [
-        (label, counts.get(value, {}).get("reviewed", 0), counts.get(value, {}).get("total", 0))
-        for value, label in RecordType.choices
-    ]
-    rows.append(("All records", sum(r[1] for r in rows), sum(r[2] for r in rows)))
+    counts = tallies.casework(inspection)
+    if not counts["total"]:
+        return []
+    by_type = {}
+    for record_type, _group, total, reviewed in counts["rows"]:
+        seen = by_type.setdefault(record_type, [0, 0])
+        seen[0] += reviewed
+        seen[1] += total
+    rows = [(label, *by_type.get(value, (0, 0))) for value, label in RecordType.choices]
+    rows.append(("All records", counts["reviewed"], counts["total"]))
     return rows
