@@ -115,7 +115,7 @@ WITH inspections AS (
 )
 INSERT INTO inspections_sampledcase
     (inspection_id, batch_id, reference, record_type, reported_at, offence_group_id, summary,
-     created_at)
+     created_at, updated_at)
 SELECT inspections.ids[1 + g %% cardinality(inspections.ids)],
        CASE WHEN (g / 43) %% 100 = 0
             THEN inspections.withdrawn_batches[1 + g %% cardinality(inspections.ids)]
@@ -126,6 +126,7 @@ SELECT inspections.ids[1 + g %% cardinality(inspections.ids)],
        CASE WHEN kind.record_type IN ('no_crime', 'oocd') OR g %% 10 <> 0
             THEN groups.ids[1 + (g / 43) %% cardinality(groups.ids)] END,
        '',
+       now(),
        now()
 FROM generate_series(0, %(cases)s - 1) AS g
 CROSS JOIN inspections
