@@ -66,7 +66,9 @@ def home(request):
         "my_work": my_work,
         "my_work_total": sum(item.total for item in my_work),
         "continue_case": next((item.next_case for item in my_work if item.next_case), None),
-        "overview": worklist.overview(user) if user.role in ALL_SEEING else [],
+        "overview": worklist.overview(user, blockers=tallies.sign_off_blockers)
+        if user.role in ALL_SEEING
+        else [],
         "may_set_up": may_set_up(user),
     }
     if user.role == Role.ADMIN:

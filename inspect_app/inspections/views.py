@@ -341,7 +341,7 @@ def sign_off(request, slug):
     confirmation's POST signs off."""
     inspection = casework_inspection(request, slug)
     if request.method == "GET":
-        blockers = worklist.sign_off_blockers(inspection) if inspection.is_open_for_review else []
+        blockers = tallies.sign_off_blockers(inspection) if inspection.is_open_for_review else []
         return render(
             request,
             "inspections/sign_off.html",
