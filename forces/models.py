@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from inspect_app.accounts.access import ScopedQuerySet
+from inspect_app.core.querysets import ScopedQuerySet
 
 
 class Region(models.Model):

@@ -1,7 +1,7 @@
-"""The one place that decides what each user may see.
+"""The one place that decides what each user may see and do.
 
-Every model that holds audit data uses :class:`ScopedQuerySet` as its manager
-and declares two things about itself:
+Every model that holds audit data uses ``core.querysets.ScopedQuerySet`` as its
+manager and declares two things about itself:
 
 ``access_level``
     ``"reference"`` — harmless lists (offence groups, regions);
@@ -20,40 +20,57 @@ The rules, in the domain's words:
 * anyone not signed in, or deactivated, sees nothing.
 
 Views and exports never filter by role themselves: they call
-``Model.objects.visible_to(request.user)``.
+``Model.objects.visible_to(request.user)`` and the questions below (``may_…``),
+which are the only code that reads a user's role.
 """
 
-from django.db import models
+from django.db.models import Q
 
-from inspect_app.accounts.roles import ALL_SEEING, ASSIGNABLE, MANAGES_TEAMS, SETS_UP, Role
+from inspect_app.accounts.roles import (
+    ALL_SEEING,
+    ASSIGNABLE,
+    FORCE_READERS,
+    LEADS,
+    MANAGES_TEAMS,
+    REVIEWERS,
+    SETS_UP,
+    STAFF,
+    UPLOADS,
+)
+from inspect_app.core import querysets
 
 LEVELS = ("reference", "figures", "casework")
 
 
-class ScopedQuerySet(models.QuerySet):
-    """A queryset that can narrow itself to what one user may see."""
+def install():
+    """Make these rules the ones every ``visible_to`` applies (called when accounts is ready)."""
+    querysets.install_scoping(scope)
 
-    def visible_to(self, user):
-        model = self.model
-        level = getattr(model, "access_level", None)
-        if level not in LEVELS:
-            raise TypeError(f"{model.__name__} declares no access_level")
-        if level == "casework":
-            return restrict_casework(self, user, model.inspection_path)
 
-        if not _is_active(user):
-            return self.none()
-        role = getattr(user, "role", None)
-        if role in ALL_SEEING or role == Role.INSPECTOR:
-            return self
-        if role == Role.COMMISSIONER and user.force_id is not None:
-            if model.force_path is None:  # not tied to a force: harmless reference data
-                return self
-            # Every path ends at one force, and a force appears at most once on
-            # the far side of any to-many step (one inspection per programme),
-            # so the filter never repeats a row.
-            return self.filter(**{model.force_path: user.force_id})
-        return self.none()
+# --- what a user may see --------------------------------------------------------------------
+
+
+def scope(queryset, user):
+    """``queryset`` narrowed to what ``user`` may see, by its model's ``access_level``."""
+    model = queryset.model
+    level = getattr(model, "access_level", None)
+    if level not in LEVELS:
+        raise TypeError(f"{model.__name__} declares no access_level")
+    if level == "casework":
+        return restrict_casework(queryset, user, model.inspection_path)
+    if not _is_active(user):
+        return queryset.none()
+    role = _role(user)
+    if role in STAFF:
+        return queryset
+    if role in FORCE_READERS and user.force_id is not None:
+        if model.force_path is None:  # not tied to a force: harmless reference data
+            return queryset
+        # Every path ends at one force, and a force appears at most once on
+        # the far side of any to-many step (one inspection per programme),
+        # so the filter never repeats a row.
+        return queryset.filter(**{model.force_path: user.force_id})
+    return queryset.none()
 
 
 def restrict_casework(queryset, user, inspection_path):
@@ -61,10 +78,10 @@ def restrict_casework(queryset, user, inspection_path):
     inspectors on the inspections they are assigned to, nobody else."""
     if not _is_active(user):
         return queryset.none()
-    role = getattr(user, "role", None)
+    role = _role(user)
     if role in ALL_SEEING:
         return queryset
-    if role == Role.INSPECTOR:
+    if role in STAFF:
         # Equality on one user through the assignment table matches at most one
         # row per object, so no distinct() is needed.
         return queryset.filter(**{_join(inspection_path, "inspectors"): user.pk})
@@ -80,19 +97,165 @@ def may_do_casework(user, inspection):
     return allowed.exists()
 
 
+def may_open_casework(user):
+    """Whether ``user``'s role works on casework at all (which inspections: ``may_do_casework``)."""
+    return _has(user, STAFF)
+
+
+def may_read_national_figures(user):
+    """Whether ``user`` reads every force's figures, live (the inspectorate's staff)."""
+    return _has(user, STAFF)
+
+
+def reads_force_summary_only(user):
+    """Whether ``user`` reads only their own force's published summary (a commissioner)."""
+    return _has(user, FORCE_READERS)
+
+
+def oversees_casework(user):
+    """Whether ``user`` sees every case of every inspection and manages its sample: the
+    whole inspection is where their work starts, and the adjudication queue is theirs."""
+    return _has(user, ALL_SEEING)
+
+
+# --- what a user may do ---------------------------------------------------------------------
+
+
+def may_review(user):
+    """Whether ``user`` writes reviews of cases (and so may take a case, or be given one)."""
+    return _has(user, REVIEWERS)
+
+
+def works_own_cases_only(user):
+    """Whether ``user`` reviews but oversees nothing (an inspector): their landing page is
+    their own work, and they take cases rather than give them."""
+    return may_review(user) and not oversees_casework(user)
+
+
+def may_lead(user):
+    """Whether ``user`` leads reviews: assigns cases, sets the double-review share,
+    adjudicates, signs off and reopens."""
+    return _has(user, LEADS)
+
+
+def may_upload(user):
+    """Whether ``user`` uploads, checks and withdraws sample batches."""
+    return _has(user, UPLOADS)
+
+
 def may_set_up(user):
     """Whether ``user`` may create programmes and inspections."""
-    return _is_active(user) and getattr(user, "role", None) in SETS_UP
+    return _has(user, SETS_UP)
 
 
 def may_manage_team(user):
     """Whether ``user`` may choose who is on an inspection's team (any inspection)."""
-    return _is_active(user) and getattr(user, "role", None) in MANAGES_TEAMS
+    return _has(user, MANAGES_TEAMS)
 
 
 def may_be_assigned(user):
     """Whether ``user`` can be put on an inspection's team: an active inspector or lead."""
-    return user is not None and user.is_active and getattr(user, "role", None) in ASSIGNABLE
+    return user is not None and user.is_active and _role(user) in ASSIGNABLE
+
+
+def holds_assignable_role(user):
+    """Whether ``user``'s role is one an inspection's team is made of, active or not."""
+    return _role(user) in ASSIGNABLE
+
+
+def assignable_filter():
+    """The lookups on users of the roles an inspection's team is made of (for
+    ``limit_choices_to``, and for listing who could join a team)."""
+    return {"role__in": sorted(role.value for role in ASSIGNABLE)}
+
+
+def may_be_given_cases(user, *, on_team):
+    """Whether ``user`` may be given cases of an inspection: every active lead, and the
+    inspectors on its team (``on_team``: whether ``user`` is)."""
+    if user is None or not user.is_active or _role(user) not in REVIEWERS:
+        return False
+    return _role(user) in LEADS or on_team
+
+
+def case_reviewers_q(inspection):
+    """The ``Q`` on users of those who may be given this inspection's cases (as
+    ``may_be_given_cases``): active leads, and the active reviewers on its team."""
+    lead = Q(role__in=sorted(LEADS))
+    on_team = Q(role__in=sorted(REVIEWERS), assigned_inspections=inspection)
+    return Q(is_active=True) & (lead | on_team)
+
+
+def leads_q():
+    """The ``Q`` on users of the active people who may adjudicate and sign off."""
+    return Q(is_active=True, role__in=sorted(LEADS))
+
+
+# --- one case under blind double review -----------------------------------------------------
+# ``state`` is the workflow's picture of one case (``inspections.workflow.CaseState``):
+# its reviews, whether its double review is blind, and which side a user is on.
+
+
+def may_see_review(user, state, review):
+    """Whether ``user`` may see this review's answers and its audit trail.
+
+    While a case's double review is under way, nobody who is or could become
+    one of its two reviewers sees the other's answers: reviewers see only their
+    own, and other inspectors see neither. Lead inspectors who are not reviewers
+    of the case, and admins, see everything; once both reviews are in,
+    everybody who may see the case sees both.
+    """
+    if review is None:
+        return False
+    if state.pair_complete or not state.is_blind:
+        return True
+    if state.side_of(user) == review.kind:
+        return True
+    if not oversees_casework(user):
+        return False
+    # An overseer who reviews (a lead) could be, or become, one of the pair.
+    return not (may_review(user) and state.is_blind_reviewer(user))
+
+
+def may_claim_case(user, state):
+    """Whether ``user`` may take this case's first review: nobody holds or made it, the
+    inspection is open, and ``user`` is not its second reviewer."""
+    case = state.case
+    return (
+        may_review(user)
+        and case.inspection.is_open_for_review
+        and case.assigned_to_id is None
+        and state.first is None
+        and state.side_of(user) is None
+    )
+
+
+def may_take_second_review(user, state):
+    """Whether ``user`` may take this case's blind second review: it is in the sample,
+    nobody holds or made that review, and ``user`` is not its first reviewer."""
+    case = state.case
+    return (
+        may_review(user)
+        and case.inspection.is_open_for_review
+        and state.in_sample
+        and state.second is None
+        and case.second_reviewer_id is None
+        and state.side_of(user) is None
+    )
+
+
+def may_adjudicate(user, state):
+    """Whether ``user`` may adjudicate this pair: a lead who made neither review."""
+    if not may_lead(user) or not state.pair_complete:
+        return False
+    return user.pk not in {state.first.reviewer_id, state.second.reviewer_id}
+
+
+def _role(user):
+    return getattr(user, "role", None)
+
+
+def _has(user, roles):
+    return _is_active(user) and _role(user) in roles
 
 
 def _is_active(user):
@@ -101,8 +264,3 @@ def _is_active(user):
 
 def _join(*parts):
     return "__".join(part for part in parts if part)
-
-
-def can_see(user, obj):
-    """Whether ``user`` may see this one object (the same rules, for a single row)."""
-    return type(obj).objects.visible_to(user).filter(pk=obj.pk).exists()

@@ -7,4 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and roles"
 
     def ready(self):
-        from inspect_app.accounts import audit  # noqa: F401 - connects the audit receivers
+        from inspect_app.accounts import (
+            access,
+            audit,  # noqa: F401 - connects the audit receivers
+        )
+
+        access.install()

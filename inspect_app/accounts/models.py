@@ -75,10 +75,6 @@ class User(AbstractUser):
     def is_commissioner(self):
         return self.role == Role.COMMISSIONER
 
-    @property
-    def sees_all_cases(self):
-        return self.role in (Role.ADMIN, Role.LEAD_INSPECTOR)
-
 
 class AuditAction(models.TextChoices):
     SIGN_IN = "sign_in", "Signed in"

@@ -32,8 +32,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from forces.models import OffenceGroup
-from inspect_app.compliance import stats
 from inspect_app.compliance.models import ComplianceFigure, Metric, Scope
+from inspect_app.core import stats
 from inspect_app.inspections.decisions import RecordType
 from inspect_app.inspections.models import (
     BatchStatus,

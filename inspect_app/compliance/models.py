@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from inspect_app.accounts.access import ScopedQuerySet
+from inspect_app.core.querysets import ScopedQuerySet
 
 
 class Scope(models.TextChoices):

@@ -18,7 +18,7 @@ and ran into the legend. ``static/js/charts.js`` puts the heading back into a
 downloaded PNG. Axes set ``automargin`` so tick labels and axis titles always
 fit inside the drawing.
 
-The funnel plot's limits come from ``compliance.stats`` (``funnel_data``):
+The funnel plot's limits come from ``core.stats`` (``funnel_data``):
 compliance has no function yet that takes a set of presented figures and
 returns funnel-plot data, so ``funnel_data`` is a thin wrapper over
 ``stats.funnel_curve`` and ``stats.is_outlier`` and does no maths itself.
@@ -33,7 +33,7 @@ import plotly.graph_objects as go
 import plotly.io as plotly_io
 from django.utils.safestring import mark_safe
 
-from inspect_app.compliance import stats
+from inspect_app.core import stats
 from inspect_app.dashboard.forms import Presentation
 from inspect_app.dashboard.rows import NOT_RELIABLE, RELIABLE, FigureRow
 
@@ -438,7 +438,7 @@ def _is_outlier(numerator: int, denominator: int, target_rate: float) -> bool:
 
 
 def funnel_data(rows: list[FigureRow], target_rate: float) -> FunnelData:
-    """Funnel limits and outliers for a set of force rows, via ``compliance.stats``.
+    """Funnel limits and outliers for a set of force rows, via ``core.stats``.
 
     A thin stand-in for a compliance function taking presented figures; it
     only calls ``stats.funnel_curve`` and ``stats.is_outlier`` (remembering

@@ -6,8 +6,8 @@ goes through ``visible_to`` exactly as the page did.
 
 Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@``
 as a formula, so a name somebody typed as ``=HYPERLINK(...)`` could run in a
-reader's spreadsheet. Every text cell that starts that way is written with a
-leading single quote, which spreadsheets show as plain text.
+reader's spreadsheet: every header and cell goes through the project's one
+``core.spreadsheet.neutralise``.
 """
 
 from __future__ import annotations
@@ -15,21 +15,10 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django_tables2.export import TableExport
 
+from inspect_app.core.spreadsheet import neutralise
+
 EXPORT_PARAMETER = "_export"
 FORMATS = (TableExport.CSV, TableExport.XLSX)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell value that no spreadsheet will run as a formula.
-
-    Text starting with = + - @ (or a tab or carriage return, which some
-    programs skip before reading a formula) gets a leading single quote.
-    Numbers are left as numbers: a negative number is data, not a formula.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def available_formats() -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from inspect_app.accounts.roles import Role
+from inspect_app.accounts import access
 
 #: Which section a page belongs to, by the start of its URL name.
 SECTIONS_BY_URL_NAME = (
@@ -43,12 +43,12 @@ def sections_for(user, current=""):
     """The sections ``user`` may go to, in the order the header shows them."""
     if not (user and user.is_authenticated):
         return []
-    if user.role == Role.COMMISSIONER:
+    if access.reads_force_summary_only(user):
         if user.force_id is None:
             return []
         url = reverse("force-detail", kwargs={"slug": user.force.slug})
         return [Section("figures", f"{user.force} summary", url, True)]
-    home_label = "My work" if user.role == Role.INSPECTOR else "Overview"
+    home_label = "My work" if access.works_own_cases_only(user) else "Overview"
     entries = [
         ("home", home_label, reverse("home")),
         ("inspections", "Inspections", reverse("inspection-list")),

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils.html import format_html
 
-from inspect_app.compliance import figures, stats
+from inspect_app.compliance import figures
 from inspect_app.compliance.models import ComplianceFigure, Scope
+from inspect_app.core import stats
 from inspect_app.dashboard.forms import Presentation
 
 RELIABLE = "Reliable"

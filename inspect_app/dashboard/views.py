@@ -17,9 +17,9 @@ from django.urls import reverse
 from django_tables2 import RequestConfig, SingleTableView
 
 from forces.models import Force, OffenceGroup
+from inspect_app.accounts import access
 from inspect_app.accounts.access import may_do_casework, may_manage_team, may_set_up
-from inspect_app.accounts.decorators import role_required
-from inspect_app.accounts.roles import ALL_SEEING, Role
+from inspect_app.accounts.decorators import allowed_if
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.dashboard import charts, exports
@@ -43,10 +43,6 @@ from inspect_app.inspections.models import (
     SampledCase,
 )
 
-#: National pages compare forces with each other, so a commissioner, who may
-#: see only their own force, is refused them (403) rather than shown a page
-#: with every other force missing.
-NATIONAL_READERS = (Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR)
 PER_PAGE = 25
 
 
@@ -59,7 +55,7 @@ def home(request):
     own force's summary.
     """
     user = request.user
-    if user.is_commissioner:
+    if access.reads_force_summary_only(user):
         return redirect("force-detail", slug=user.force.slug)
     my_work = worklist.my_work(user)
     context = {
@@ -67,11 +63,15 @@ def home(request):
         "my_work_total": sum(item.total for item in my_work),
         "continue_case": next((item.next_case for item in my_work if item.next_case), None),
         "overview": worklist.overview(user, blockers=tallies.sign_off_blockers)
-        if user.role in ALL_SEEING
+        if access.oversees_casework(user)
         else [],
         "may_set_up": may_set_up(user),
+        "may_upload": access.may_upload(user),
+        "oversees": access.oversees_casework(user),
+        "reviews_cases": access.may_review(user),
+        "own_cases_only": access.works_own_cases_only(user),
     }
-    if user.role == Role.ADMIN:
+    if access.may_upload(user):
         states = _batch_states(user)
         for item in context["overview"]:
             item.batch_states = states.get(item.inspection.pk, [])
@@ -194,7 +194,10 @@ def _by_scope(presented, scope, weighted=False):
 # --- programme (national) ------------------------------------------------------------------
 
 
-@role_required(*NATIONAL_READERS)
+# National pages compare forces with each other, so a commissioner, who may see only
+# their own force, is refused them (403) rather than shown a page with every other
+# force missing.
+@allowed_if(access.may_read_national_figures)
 def programme_list(request):
     programmes = Programme.objects.visible_to(request.user).annotate(
         inspection_count=Count("inspections")
@@ -206,7 +209,7 @@ def programme_list(request):
     )
 
 
-@role_required(*NATIONAL_READERS)
+@allowed_if(access.may_read_national_figures)
 def programme_detail(request, slug):
     """The national picture: every force, offence group and region, and the weighted estimate."""
     programme = get_object_or_404(
@@ -352,7 +355,7 @@ def _shortfall_axis(metric):
 # --- offence group across forces -----------------------------------------------------------
 
 
-@role_required(*NATIONAL_READERS)
+@allowed_if(access.may_read_national_figures)
 def offence_detail(request, slug, code):
     """One offence group (e.g. rape) in every force of a programme."""
     programme = get_object_or_404(
@@ -580,16 +583,16 @@ def _inspection_work(request, inspection):
     user = request.user
     casework = may_do_casework(user, inspection)
     assigned = None
-    if casework and workflow.is_reviewer(user):
+    if casework and access.may_review(user):
         cases = SampledCase.objects.visible_to(user).filter(inspection=inspection)
         assigned = workflow.queue_cases("mine", inspection, user, cases).count()
     return {
         "inspection": inspection,
         "casework": casework,
         "assigned": assigned,
-        "is_admin": user.role == Role.ADMIN,
-        "oversees": user.role in ALL_SEEING,
-        "is_lead": workflow.is_lead(user),
+        "may_upload": access.may_upload(user),
+        "oversees": access.oversees_casework(user),
+        "is_lead": access.may_lead(user),
         "may_manage_team": may_manage_team(user),
     }
 

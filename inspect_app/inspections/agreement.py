@@ -2,7 +2,7 @@
 
 For each decision, the pairs are the cases where both reviewers answered it
 (so "recorded" is compared only where both found that a crime should have
-been recorded). The statistics are ``compliance.stats.agreement``: percentage
+been recorded). The statistics are ``core.stats.agreement``: percentage
 agreement, Cohen's kappa and Gwet's AC1.
 
 Two queries however many cases: the reviews of the pairs, and the reviewers.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inspect_app.accounts.models import User
-from inspect_app.compliance import stats
+from inspect_app.core import stats
 from inspect_app.inspections import decisions
 from inspect_app.inspections.workflow import SHORT_NAMES, case_pairs
 

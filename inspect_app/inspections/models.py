@@ -13,8 +13,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from inspect_app.accounts.access import ScopedQuerySet
-from inspect_app.accounts.roles import ASSIGNABLE
+from inspect_app.accounts import access
+from inspect_app.core.querysets import ScopedQuerySet
 from inspect_app.inspections import decisions
 from inspect_app.inspections.decisions import RecordType
 
@@ -90,7 +90,7 @@ class Inspection(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="assigned_inspections",
-        limit_choices_to={"role__in": sorted(role.value for role in ASSIGNABLE)},
+        limit_choices_to=access.assignable_filter(),
         help_text="Inspectors and lead inspectors who review this inspection's cases.",
     )
     double_review_fraction = models.DecimalField(
@@ -519,6 +519,6 @@ def assignment_is_an_inspector(sender, instance, action, reverse, model, pk_set,
         return
     # From the user's side (user.assigned_inspections.add) the user is the instance.
     users = [instance] if reverse else list(model.objects.filter(pk__in=pk_set))
-    refused = [user for user in users if user.role not in ASSIGNABLE]
+    refused = [user for user in users if not access.holds_assignable_role(user)]
     if refused:
         raise ValidationError(not_assignable_message(refused), code="not_assignable")

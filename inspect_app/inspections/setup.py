@@ -16,10 +16,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from inspect_app.accounts import audit
+from inspect_app.accounts import access, audit
 from inspect_app.accounts.access import may_be_assigned
 from inspect_app.accounts.models import AuditAction, User
-from inspect_app.accounts.roles import ASSIGNABLE, Role
 from inspect_app.inspections import workflow
 from inspect_app.inspections.models import Inspection, Programme
 
@@ -194,7 +193,7 @@ class TeamRefused(Exception):
 
 def assignable_users():
     """Everyone who can be put on a team: active inspectors and lead inspectors."""
-    return User.objects.filter(is_active=True, role__in=ASSIGNABLE).order_by(
+    return User.objects.filter(is_active=True, **access.assignable_filter()).order_by(
         "last_name", "first_name", "username"
     )
 
@@ -220,9 +219,10 @@ def why_not_assignable(user) -> str:
         return ""
     if not user.is_active:
         return f"{user.username} is deactivated"
-    article = "an" if user.role == Role.ADMIN else "a"
+    role = user.get_role_display().lower()
+    article = "an" if role[:1] in "aeiou" else "a"
     return (
-        f"{user.username} is {article} {user.get_role_display().lower()}: only inspectors and "
+        f"{user.username} is {article} {role}: only inspectors and "
         "lead inspectors can be on an inspection's team"
     )
 
@@ -270,7 +270,7 @@ def remove_inspectors(inspection, users, *, by=None, request=None):
         locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
         reasons = {}
         for user in users:
-            if user.role != Role.INSPECTOR:
+            if access.oversees_casework(user):  # sees every case, on the team or not
                 continue
             waiting = open_cases(locked, user).count()
             if waiting:

@@ -34,7 +34,7 @@ from django.core.cache import cache
 from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from inspect_app.accounts.roles import Role
+from inspect_app.accounts import access
 from inspect_app.inspections import agreement as agreement_module
 from inspect_app.inspections import decisions, workflow, worklist
 from inspect_app.inspections.models import (
@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 15 * 60
 PREFIX = "inspection-tally"
-OVERSIGHT_ROLES = (Role.ADMIN, Role.LEAD_INSPECTOR)
 
 
 # --- moving the version on ------------------------------------------------------------------
@@ -239,7 +238,7 @@ def count_own_queues(inspection, user, cases) -> dict:
     """The sizes of the queues that depend on who asks: "mine" and, for an inspector,
     "second" (the second reviews they could take)."""
     counts = {"mine": workflow.queue_cases("mine", inspection, user, cases).count()}
-    if user.role not in OVERSIGHT_ROLES:
+    if not access.oversees_casework(user):
         counts["second"] = workflow.queue_cases("second", inspection, user, cases).count()
     return counts
 
@@ -271,11 +270,13 @@ def queue_count(inspection, user, cases, name) -> int:
 
 
 def _queue_keys(inspection, user):
-    return _key(inspection, "casework"), _key(inspection, "queues", user.pk, user.role)
+    return _key(inspection, "casework"), _key(
+        inspection, "queues", user.pk, access.oversees_casework(user)
+    )
 
 
 def _sizes(user, counts, mine):
-    oversight = user.role in OVERSIGHT_ROLES
+    oversight = access.oversees_casework(user)
     return {
         "mine": mine["mine"],
         "unassigned": counts["unassigned"],

@@ -18,11 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from inspect_app.accounts import audit
+from inspect_app.accounts import access, audit
 from inspect_app.accounts.access import may_do_casework
-from inspect_app.accounts.decorators import role_required
+from inspect_app.accounts.decorators import allowed_if
 from inspect_app.accounts.models import AuditAction
-from inspect_app.accounts.roles import Role
 from inspect_app.inspections import decisions, tallies, workflow, worklist
 from inspect_app.inspections.filters import CaseFilter
 from inspect_app.inspections.forms import AssignForm, DoubleReviewShareForm, ReviewForm
@@ -37,10 +36,6 @@ from inspect_app.inspections.models import (
     casework_changed,
 )
 from inspect_app.inspections.tables import CaseTable, CountedPaginator
-
-CASEWORK_ROLES = (Role.ADMIN, Role.LEAD_INSPECTOR, Role.INSPECTOR)
-LEAD_ROLES = (Role.LEAD_INSPECTOR,)
-OVERSIGHT_ROLES = (Role.ADMIN, Role.LEAD_INSPECTOR)
 
 
 def casework_inspection(request, slug):
@@ -60,7 +55,7 @@ def cases_of(request, inspection):
 
 def queue_name(request):
     # Inspectors start from their own work; leads and admins from the whole inspection.
-    default = "all" if request.user.role in OVERSIGHT_ROLES else workflow.DEFAULT_QUEUE
+    default = "all" if access.oversees_casework(request.user) else workflow.DEFAULT_QUEUE
     name = request.GET.get("queue") or request.POST.get("queue") or default
     return name if name in workflow.QUEUES else default
 
@@ -160,7 +155,7 @@ def kept_page(request, inspection, name):
 # --- the workspace --------------------------------------------------------------------------
 
 
-@role_required(*CASEWORK_ROLES)
+@allowed_if(access.may_open_casework)
 def workspace(request, slug):
     """An inspection's cases for the review team: progress, work queues and the case table."""
     inspection = casework_inspection(request, slug)
@@ -177,10 +172,10 @@ def workspace(request, slug):
     queues = [
         (name, label, sizes[name])
         for name, label in workflow.QUEUES.items()
-        if name != "adjudication" or user.role in OVERSIGHT_ROLES
+        if name != "adjudication" or access.oversees_casework(user)
     ]
     reviewers = workflow.reviewers_of(inspection)
-    is_lead = workflow.is_lead(user)
+    is_lead = access.may_lead(user)
     selectable = is_lead and inspection.is_open_for_review
 
     def case_filter():
@@ -219,7 +214,8 @@ def workspace(request, slug):
         "filter": filtered,
         "table": table,
         "is_lead": is_lead,
-        "may_review": workflow.is_reviewer(user) and inspection.is_open_for_review,
+        "oversees": access.oversees_casework(user),
+        "may_review": access.may_review(user) and inspection.is_open_for_review,
         "assign_form": AssignForm(cases=cases, reviewers=reviewers) if is_lead else None,
         "share_form": DoubleReviewShareForm(
             initial={
@@ -246,7 +242,7 @@ def workspace(request, slug):
 
 
 @require_POST
-@role_required(Role.LEAD_INSPECTOR, Role.INSPECTOR)
+@allowed_if(access.may_review)
 def claim_next(request, slug):
     """Take the next unassigned case and open it."""
     inspection = casework_inspection(request, slug)
@@ -262,7 +258,7 @@ def claim_next(request, slug):
 
 
 @require_POST
-@role_required(*LEAD_ROLES)
+@allowed_if(access.may_lead)
 def assign(request, slug):
     """A lead inspector gives one or many cases to a reviewer (all of them or none)."""
     inspection = casework_inspection(request, slug)
@@ -312,7 +308,7 @@ def assign(request, slug):
 
 
 @require_POST
-@role_required(*LEAD_ROLES)
+@allowed_if(access.may_lead)
 def double_review_share(request, slug):
     """A lead inspector sets the share of cases that get a blind second review."""
     inspection = casework_inspection(request, slug)
@@ -335,7 +331,7 @@ def double_review_share(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*LEAD_ROLES)
+@allowed_if(access.may_lead)
 def sign_off(request, slug):
     """Sign-off: a page that lists what still stands in the way, or asks to confirm; the
     confirmation's POST signs off."""
@@ -366,7 +362,7 @@ def sign_off(request, slug):
 
 
 @require_POST
-@role_required(*LEAD_ROLES)
+@allowed_if(access.may_lead)
 def reopen(request, slug):
     inspection = casework_inspection(request, slug)
     try:
@@ -501,7 +497,7 @@ def review_form_for(state, kind, data=None):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*CASEWORK_ROLES)
+@allowed_if(access.may_open_casework)
 def case_detail(request, slug, pk):
     """One case: its record, the review form this person may fill in, and the audit trail."""
     inspection = casework_inspection(request, slug)
@@ -603,19 +599,11 @@ def case_detail(request, slug, pk):
         "blind_hidden": state.is_blind
         and not state.pair_complete
         and not all(state.may_see(user, r) for r in (state.first, state.second) if r),
-        "may_claim": case.assigned_to_id is None
-        and state.first is None
-        and workflow.is_reviewer(user)
-        and inspection.is_open_for_review
-        and state.side_of(user) is None,
-        "may_take_second": state.in_sample
-        and state.second is None
-        and case.second_reviewer_id is None
-        and workflow.is_reviewer(user)
-        and inspection.is_open_for_review
-        and state.side_of(user) is None,
-        "is_lead": workflow.is_lead(user),
-        "reviewers": workflow.reviewers_of(inspection) if workflow.is_lead(user) else (),
+        "may_claim": access.may_claim_case(user, state),
+        "may_take_second": access.may_take_second_review(user, state),
+        "oversees": access.oversees_casework(user),
+        "is_lead": access.may_lead(user),
+        "reviewers": workflow.reviewers_of(inspection) if access.may_lead(user) else (),
         "no_review_reason": worklist.why_no_review(state, user) if kind is None else "",
         "kept": {"page": page},
     }
@@ -624,7 +612,7 @@ def case_detail(request, slug, pk):
 
 def needs_self_assignment_warning(user, cases):
     """A lead taking the first review of a double-review case could no longer adjudicate it."""
-    return workflow.is_lead(user) and any(workflow.in_double_review_sample(c) for c in cases)
+    return access.may_lead(user) and any(workflow.in_double_review_sample(c) for c in cases)
 
 
 def confirm_self_assignment(request, inspection, cases, queue, *, form_action=None):
@@ -661,7 +649,7 @@ def attempted_answers(form):
 def claim_case(request, case, queue):
     """Take this one unassigned case (the same conditional update as "take the next case")."""
     user = request.user
-    if not workflow.is_reviewer(user) or not case.inspection.is_open_for_review:
+    if not access.may_review(user) or not case.inspection.is_open_for_review:
         raise PermissionDenied("You cannot take this case.")
     taken = (
         SampledCase.objects.filter(pk=case.pk, assigned_to__isnull=True)
@@ -698,7 +686,7 @@ def next_in_queue(request, inspection, case, queue):
 # --- agreement ------------------------------------------------------------------------------
 
 
-@role_required(*OVERSIGHT_ROLES)
+@allowed_if(access.oversees_casework)
 def agreement_page(request, slug):
     """How far the blind double reviews agree, per decision, for the inspection and per
     inspector."""

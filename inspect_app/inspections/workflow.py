@@ -29,8 +29,8 @@ from django.db.models import (
 from django.db.models.lookups import LessThan, Lookup
 from django.utils import timezone
 
+from inspect_app.accounts import access
 from inspect_app.accounts.models import User
-from inspect_app.accounts.roles import Role
 from inspect_app.inspections import decisions
 from inspect_app.inspections.models import (
     CaseReview,
@@ -134,21 +134,10 @@ class ReviewConflict(WorkflowError):
 def reviewers_of(inspection):
     """Who may be given cases of this inspection: its assigned inspectors and every lead."""
     return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(role=Role.LEAD_INSPECTOR) | Q(role=Role.INSPECTOR, assigned_inspections=inspection)
-        )
+        User.objects.filter(access.case_reviewers_q(inspection))
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
-
-
-def is_reviewer(user) -> bool:
-    return user.role in (Role.INSPECTOR, Role.LEAD_INSPECTOR)
-
-
-def is_lead(user) -> bool:
-    return user.role == Role.LEAD_INSPECTOR
 
 
 # --- the blind double-review sample ---------------------------------------------------------
@@ -306,32 +295,16 @@ class CaseState:
         return self.is_blind and self.side_of(user) is not None
 
     def may_see(self, user, review) -> bool:
-        """Whether ``user`` may see this review's answers and its audit trail.
-
-        While a case's double review is under way, nobody who is or could
-        become one of its two reviewers sees the other's answers: reviewers
-        see only their own, and other inspectors see neither. Lead inspectors
-        who are not reviewers of the case, and admins, see everything; once
-        both reviews are in, everybody who may see the case sees both.
-        """
-        if review is None:
-            return False
-        if self.pair_complete or not self.is_blind:
-            return True
-        if self.side_of(user) == review.kind:
-            return True
-        if user.role == Role.ADMIN:
-            return True
-        return user.role == Role.LEAD_INSPECTOR and not self.is_blind_reviewer(user)
+        """Whether ``user`` may see this review's answers (``access.may_see_review``)."""
+        return access.may_see_review(user, self, review)
 
     def kind_for(self, user) -> str | None:
         """Which review ``user`` may write on this case now, if any."""
-        if not self.case.inspection.is_open_for_review or not is_reviewer(user):
+        if not self.case.inspection.is_open_for_review or not access.may_review(user):
             return None
         if self.pair_complete:
             # The adjudicator is a third person: neither of the two reviewers.
-            independent = user.pk not in {self.first.reviewer_id, self.second.reviewer_id}
-            if is_lead(user) and independent and self.needs_adjudication:
+            if self.needs_adjudication and access.may_adjudicate(user, self):
                 return ReviewKind.ADJUDICATED
             return None
         second_reviewer = self.second.reviewer_id if self.second else self.case.second_reviewer_id
@@ -343,7 +316,7 @@ class CaseState:
             return ReviewKind.FIRST
         # A lead may correct a first review, unless that would let a blind
         # reviewer see the other's answers.
-        if is_lead(user) and not self.is_blind_reviewer(user):
+        if access.may_lead(user) and not self.is_blind_reviewer(user):
             return ReviewKind.FIRST
         return None
 
@@ -475,7 +448,7 @@ def claim_next_case(inspection, user):
     inspectors claiming at once never get the same case: the loser's update
     matches no row and it moves on to the next candidate.
     """
-    if not is_reviewer(user):
+    if not access.may_review(user):
         raise NotAllowed("Only inspectors take cases.")
     with transaction.atomic():
         _open_inspection_for_update(inspection.pk)
@@ -510,7 +483,7 @@ def _next_candidate(claimable):
 
 def claim_second_review(case, user):
     """Make ``user`` the blind second reviewer of ``case``, if nobody has taken it yet."""
-    if not is_reviewer(user):
+    if not access.may_review(user):
         raise NotAllowed("Only inspectors make second reviews.")
     with transaction.atomic():
         inspection = _open_inspection_for_update(case.inspection_id)
@@ -725,7 +698,7 @@ def queue_cases(name, inspection, user, cases):
         return cases.filter(assigned_to__isnull=True).filter(_no_review_of_kind(ReviewKind.FIRST))
     if name == "second":
         waiting = awaiting_second_review(inspection, cases)
-        if user.role in (Role.ADMIN, Role.LEAD_INSPECTOR):
+        if access.oversees_casework(user):
             return waiting  # they manage the sample, taken or not
         return (
             waiting.filter(second_reviewer__isnull=True)
@@ -733,7 +706,7 @@ def queue_cases(name, inspection, user, cases):
             .exclude(Exists(CaseReview.objects.filter(case=OuterRef("pk"), reviewer=user)))
         )
     if name == "adjudication":
-        if user.role not in (Role.ADMIN, Role.LEAD_INSPECTOR):
+        if not access.oversees_casework(user):
             return cases.none()
         return awaiting_adjudication(inspection, cases)
     return cases
@@ -791,7 +764,7 @@ def outstanding_work(inspection) -> dict[str, int]:
 
 def sign_off(inspection, user):
     """Close the inspection's reviews: they are read-only until a lead inspector reopens them."""
-    if not is_lead(user):
+    if not access.may_lead(user):
         raise NotAllowed("Only a lead inspector signs off an inspection.")
     with transaction.atomic():
         locked = _open_inspection_for_update(inspection.pk)
@@ -814,7 +787,7 @@ def sign_off(inspection, user):
 
 def reopen(inspection, user):
     """Reopen a signed-off inspection so its reviews can be changed again."""
-    if not is_lead(user):
+    if not access.may_lead(user):
         raise NotAllowed("Only a lead inspector reopens an inspection.")
     with transaction.atomic():
         locked = Inspection.objects.select_for_update().get(pk=inspection.pk)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from inspect_app.accounts import access
 from inspect_app.accounts.models import User
-from inspect_app.accounts.roles import Role
 from inspect_app.inspections import decisions, workflow
 from inspect_app.inspections.models import CaseReview, Inspection, ReviewKind, SampledCase
 
@@ -69,7 +69,7 @@ def my_work(user) -> list[InspectionWork]:
     to them not yet made, and blind second reviews they took not yet made.
     One aggregate query, then one query per inspection with work for its next case.
     """
-    if not workflow.is_reviewer(user):
+    if not access.may_review(user):
         return []
     open_ids = open_inspections(user).values("pk")
     mine_first = Q(assigned_to=user) & _no_review(ReviewKind.FIRST)
@@ -139,7 +139,7 @@ def adjudicators_for(inspection, case_ids) -> list[User]:
         .values_list("reviewer_id", flat=True)
     )
     return list(
-        User.objects.filter(role=Role.LEAD_INSPECTOR, is_active=True)
+        User.objects.filter(access.leads_q())
         .exclude(pk__in=reviewers)
         .order_by("first_name", "last_name", "username")
     )
@@ -278,7 +278,7 @@ def why_no_review(state, user) -> str:
             f"This inspection is {inspection.get_status_display().lower()}: its reviews are "
             "read-only until a lead inspector reopens it."
         )
-    if not workflow.is_reviewer(user):
+    if not access.may_review(user):
         return "Admins read reviews but do not make them: inspectors and lead inspectors do."
     if state.pair_complete:
         if not state.needs_adjudication:
@@ -291,7 +291,7 @@ def why_no_review(state, user) -> str:
             "add another lead inspector"
         )
         side = state.side_of(user)
-        if side is not None and workflow.is_lead(user):
+        if side is not None and access.may_lead(user):
             made = "first" if side == "first" else "second"
             return (
                 f"The two blind reviews disagree. You made the {made} review, so you cannot "

@@ -8,10 +8,10 @@ import io
 
 import openpyxl
 
-from inspect_app.accounts.roles import Role
+from inspect_app.accounts import access
+from inspect_app.core.spreadsheet import csv_text, neutralised_row
 from inspect_app.inspections.decisions import DECISION_FIELDS
 from inspect_app.uploads.columns import COLUMN_NAMES
-from inspect_app.uploads.spreadsheet import csv_text, neutralised_row
 
 
 def template_csv() -> str:
@@ -29,13 +29,13 @@ def template_xlsx() -> bytes:
 
 def example_reviewer(inspection):
     """Someone who may review this inspection's cases: an assigned inspector, or a lead."""
-    assigned = inspection.inspectors.filter(is_active=True, role=Role.INSPECTOR).order_by("pk")
-    user = assigned.first()
-    if user is None:
-        from inspect_app.accounts.models import User
+    from inspect_app.accounts.models import User
 
-        user = User.objects.filter(is_active=True, role=Role.LEAD_INSPECTOR).order_by("pk").first()
-    return user
+    on_team = inspection.inspectors.filter(is_active=True).exclude(access.leads_q())
+    return (
+        on_team.order_by("pk").first()
+        or User.objects.filter(access.leads_q()).order_by("pk").first()
+    )
 
 
 def example_rows(inspection):

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forces.models import OffenceGroup
+from inspect_app.accounts import access
 from inspect_app.accounts.models import User
-from inspect_app.accounts.roles import Role
 from inspect_app.inspections.decisions import DECISION_FIELDS, RecordType, contradictions
 from inspect_app.uploads.columns import (
     COLUMN_NAMES,
@@ -47,7 +47,6 @@ YES_NO = {
     "false": False,
     "0": False,
 }
-REVIEWER_ROLES = (Role.INSPECTOR, Role.LEAD_INSPECTOR)
 RECORD_TYPES = frozenset(RecordType.values)  # Django rebuilds .values on every access
 DATE_FORMATS_HINT = "use YYYY-MM-DD or DD/MM/YYYY, with an optional time HH:MM"
 SHOWN_VALUE_LENGTH = 40
@@ -296,27 +295,28 @@ class Lookups:
 
     def _find_reviewer(self, username) -> int:
         matches = list(
-            User.objects.filter(Q(username=username) | Q(username__iexact=username)).values_list(
+            User.objects.filter(Q(username=username) | Q(username__iexact=username)).only(
                 "pk", "username", "role", "is_active"
             )
         )
-        exact = [match for match in matches if match[1] == username]
+        exact = [match for match in matches if match.username == username]
         if exact:
             matches = exact
         if not matches:
             raise ValueProblem(f"there is no user called {shown(username)}")
         if len(matches) > 1:
             raise ValueProblem(f"{shown(username)} matches several users: give it exactly")
-        pk, name, role, active = matches[0]
-        if not active:
+        user = matches[0]
+        name = user.username
+        if not user.is_active:
             raise ValueProblem(f"{shown(name)} is deactivated")
-        if role not in REVIEWER_ROLES:
+        if not access.may_review(user):
             raise ValueProblem(
                 f"{shown(name)} is not an inspector or lead inspector, so cannot review"
             )
-        if role == Role.INSPECTOR and pk not in self.assigned_inspectors:
+        if not access.may_be_given_cases(user, on_team=user.pk in self.assigned_inspectors):
             raise NotAssigned(name, self.inspection)
-        return pk
+        return user.pk
 
 
 # --- rows ---------------------------------------------------------------------------------

@@ -11,16 +11,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from inspect_app.accounts import audit
-from inspect_app.accounts.decorators import role_required
+from inspect_app.accounts import access, audit
+from inspect_app.accounts.decorators import allowed_if
 from inspect_app.accounts.models import AuditAction
-from inspect_app.accounts.roles import Role
+from inspect_app.core.spreadsheet import csv_text
 from inspect_app.inspections.models import BatchStatus, Inspection, SampleBatch
 from inspect_app.uploads import examples, services
 from inspect_app.uploads.columns import COLUMNS
 from inspect_app.uploads.errors import MAX_STORED_ERRORS, BatchError
 from inspect_app.uploads.forms import BatchUploadForm
-from inspect_app.uploads.spreadsheet import csv_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: How often the progress page asks again, without JavaScript (seconds).
@@ -43,7 +42,7 @@ def _batch(request, pk):
     )
 
 
-@role_required(Role.ADMIN)
+@allowed_if(access.may_upload)
 @require_http_methods(["GET", "POST"])
 def batch_upload(request, slug):
     """Choose a file for an inspection; the batches uploaded to it so far."""
@@ -110,7 +109,7 @@ def _status(batch) -> dict:
     }
 
 
-@role_required(Role.ADMIN)
+@allowed_if(access.may_upload)
 @require_GET
 def batch_detail(request, pk):
     """Progress while the batch is processed; then what was imported, or every error."""
@@ -131,7 +130,7 @@ def batch_detail(request, pk):
     return render(request, "uploads/batch_detail.html", context)
 
 
-@role_required(Role.ADMIN)
+@allowed_if(access.may_upload)
 @require_GET
 def batch_status(request, pk):
     """The progress of one batch as JSON, for the page's script to poll."""
@@ -140,7 +139,7 @@ def batch_status(request, pk):
     return response
 
 
-@role_required(Role.ADMIN)
+@allowed_if(access.may_upload)
 @require_GET
 def batch_errors_csv(request, pk):
     """The batch's errors as a CSV file (cells neutralised against formula injection)."""
@@ -153,7 +152,7 @@ def batch_errors_csv(request, pk):
     return response
 
 
-@role_required(Role.ADMIN)
+@allowed_if(access.may_upload)
 @require_http_methods(["GET", "POST"])
 def batch_withdraw(request, pk):
     """Confirm, then remove the batch's cases and reviews, if none has been worked on."""
@@ -189,7 +188,7 @@ def batch_withdraw(request, pk):
     )
 
 
-@role_required(Role.ADMIN)
+@allowed_if(access.may_upload)
 @require_GET
 def batch_template(request, extension):
     """The blank template: the header row of every column."""
@@ -201,7 +200,7 @@ def batch_template(request, extension):
     return response
 
 
-@role_required(Role.ADMIN)
+@allowed_if(access.may_upload)
 @require_GET
 def batch_example(request, slug):
     """A worked example for this inspection, which imports cleanly as it is."""

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from forces.models import Force
 from inspect_app.accounts.roles import Role
-from inspect_app.compliance import figures, stats
+from inspect_app.compliance import figures
 from inspect_app.compliance.models import ComplianceFigure, Metric, Scope
+from inspect_app.core import stats
 from inspect_app.inspections.decisions import RecordType
 from inspect_app.inspections.models import ReviewKind, SampleBatch
 from tests.compliance.factories import (

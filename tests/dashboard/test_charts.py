@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from inspect_app.compliance import stats
+from inspect_app.core import stats
 from inspect_app.dashboard import charts
 from inspect_app.dashboard.forms import Presentation
 from inspect_app.dashboard.rows import FigureRow

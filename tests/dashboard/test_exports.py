@@ -7,28 +7,8 @@ import pytest
 from django.urls import reverse
 
 from forces.models import Force
-from inspect_app.dashboard.exports import neutralise
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.mark.parametrize(
-    ("value", "written"),
-    [
-        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
-        ("+1+2", "'+1+2"),
-        ("-2+3", "'-2+3"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=1", "'\t=1"),
-        ("Essex", "Essex"),
-        ("", ""),
-        (-3, -3),
-        (91.7, 91.7),
-        (None, None),
-    ],
-)
-def test_formula_like_text_gets_a_leading_quote(value, written):
-    assert neutralise(value) == written
 
 
 def read_csv(response):

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from inspect_app.compliance import stats
+from inspect_app.core import stats
 from inspect_app.inspections.agreement import inspection_agreement
 from tests.factories import CaseReviewFactory, UserFactory
 from tests.review.conftest import make_cases

@@ -3,9 +3,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inspect_app.compliance import figures, stats
+from inspect_app.compliance import figures
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.compliance.tasks import recompute_programme_figures
+from inspect_app.core import stats
 from inspect_app.inspections.models import Inspection, Programme
 
 DECIMALS = 5

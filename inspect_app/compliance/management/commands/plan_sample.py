@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from inspect_app.compliance import stats
+from inspect_app.core import stats
 
 
 class Command(BaseCommand):

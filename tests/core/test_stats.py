@@ -1,4 +1,4 @@
-"""Specification tests for inspect_app.compliance.stats.
+"""Specification tests for inspect_app.core.stats.
 
 Expected values come from independent sources (statsmodels, scipy, or formulas written out here
 from the textbook definitions), never from the module's own output.
@@ -14,8 +14,8 @@ from scipy import stats as scipy_stats
 from statsmodels.stats.inter_rater import cohens_kappa as statsmodels_cohens_kappa
 from statsmodels.stats.proportion import proportion_confint
 
-from inspect_app.compliance import stats
-from inspect_app.compliance.stats import StatsError
+from inspect_app.core import stats
+from inspect_app.core.stats import StatsError
 
 GRID = [
     (k, n, confidence)

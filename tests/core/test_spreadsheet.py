@@ -5,8 +5,8 @@ import io
 
 import pytest
 
+from inspect_app.core.spreadsheet import csv_text, neutralise
 from inspect_app.uploads.columns import column_letter, normalise_header
-from inspect_app.uploads.spreadsheet import csv_text, neutralise
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,8 @@ from inspect_app.uploads.spreadsheet import csv_text, neutralise
         ("a=b", "a=b"),
         ("", ""),
         (42, 42),
+        (-3, -3),  # a negative number is data, not a formula
+        (91.7, 91.7),
         (None, None),
     ],
 )
