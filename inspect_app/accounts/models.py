@@ -88,6 +88,7 @@ class AuditAction(models.TextChoices):
     PROGRAMME_CREATED = "programme_created", "Created a programme"
     INSPECTION_CREATED = "inspection_created", "Created an inspection"
     TEAM_CHANGE = "team_change", "Changed an inspection's team"
+    DOUBLE_REVIEW_SHARE = "double_review_share", "Changed the share double reviewed"
 
 
 class AuditEvent(models.Model):
@@ -95,7 +96,8 @@ class AuditEvent(models.Model):
 
     Sign-ins and failed attempts, uploads and withdrawals of sample batches,
     sign-offs and reopenings of inspections, changes to a person's role, and
-    the setting up of programmes, inspections and their teams.
+    the setting up of programmes, inspections and their teams, and changes to
+    the share of an inspection's cases that get a blind second review.
     Rows are only ever added: nothing in the application edits or deletes them.
     """
 

@@ -11,11 +11,15 @@ Two queries however many cases: the reviews of the pairs, and the reviewers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from inspect_app.accounts.models import User
-from inspect_app.core import stats
 from inspect_app.inspections import decisions
-from inspect_app.inspections.workflow import SHORT_NAMES, case_pairs
+from inspect_app.inspections.workflow.queues import case_pairs
+from inspect_app.inspections.workflow.state import SHORT_NAMES
+
+if TYPE_CHECKING:
+    from inspect_app.core import stats
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,10 @@ class InspectionAgreement:
 
 def per_decision(pairs) -> list[DecisionAgreement]:
     """Agreement per decision over ``pairs`` (a list of (first, second) value dicts)."""
+    # Imported here: the statistics bring numpy and scipy, which every process that loads
+    # the review workflow would otherwise load at start-up.
+    from inspect_app.core import stats
+
     results = []
     for name in decisions.DECISION_FIELDS:
         answered = [

@@ -39,7 +39,7 @@ from inspect_app.inspections.models import (
     ReviewKind,
     SampledCase,
 )
-from inspect_app.inspections.workflow import in_double_review_sample
+from inspect_app.inspections.workflow.sample import in_double_review_sample
 
 PROGRAMME_SLUG = "crime-recording-2014"
 PROGRAMME_NAME = "Crime-recording inspection 2014"

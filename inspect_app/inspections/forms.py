@@ -5,7 +5,7 @@ from django import forms
 from forces.models import OffenceGroup
 from inspect_app.inspections import decisions
 from inspect_app.inspections.models import SampledCase
-from inspect_app.inspections.workflow import field_label
+from inspect_app.inspections.workflow.state import field_label
 
 # "Not applicable" is a real choice (not blank) so a new form starts with nothing
 # selected, while a stored "not answered" shows as chosen.
@@ -105,7 +105,7 @@ class ReviewForm(forms.Form):
         return cleaned
 
     def review_values(self):
-        """The reviewed values for ``workflow.save_review``: every decision, the group, notes."""
+        """The reviewed values for ``saving.save_review``: every decision, the group, notes."""
         values = {name: None for name in decisions.DECISION_FIELDS}
         values.update({d.field: self.cleaned_data.get(d.field) for d in self.questions})
         values["corrected_offence_group"] = self.cleaned_data.get("corrected_offence_group")

@@ -19,8 +19,8 @@ from django.utils.text import slugify
 from inspect_app.accounts import access, audit
 from inspect_app.accounts.access import may_be_assigned
 from inspect_app.accounts.models import AuditAction, User
-from inspect_app.inspections import workflow
 from inspect_app.inspections.models import Inspection, Programme
+from inspect_app.inspections.workflow import queues
 
 SLUG_LENGTH = Programme._meta.get_field("slug").max_length
 #: Check constraints of two fields, and the field their message is shown at.
@@ -204,7 +204,7 @@ def team_of(inspection):
 
 def open_cases(inspection, user):
     """Cases of ``inspection`` waiting for ``user``: the workspace's own "assigned to me"."""
-    return workflow.queue_cases("mine", inspection, user, inspection.cases.all())
+    return queues.queue_cases("mine", inspection, user, inspection.cases.all())
 
 
 def open_case_counts(inspection, users) -> dict[int, int]:

@@ -36,7 +36,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from inspect_app.accounts import access
 from inspect_app.inspections import agreement as agreement_module
-from inspect_app.inspections import decisions, workflow, worklist
+from inspect_app.inspections import decisions, worklist
 from inspect_app.inspections.models import (
     CaseReview,
     Inspection,
@@ -44,6 +44,7 @@ from inspect_app.inspections.models import (
     SampledCase,
     casework_changed,
 )
+from inspect_app.inspections.workflow import queues, sample
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def count_casework(inspection) -> dict:
     reviews) for progress, and totals: ``total``, ``reviewed``,
     ``unassigned``, ``sample``, ``awaiting_second``, ``second_not_made``,
     ``adjudication``. Each is the count of the workflow's own queue of the same
-    name (``workflow.queue_cases``, ``second_reviews_not_made``,
+    name (``queues.queue_cases``, ``second_reviews_not_made``,
     ``double_review_sample``), written as joins so one pass counts them all;
     tests hold the two to the same numbers.
     """
@@ -204,11 +205,11 @@ def count_casework(inspection) -> dict:
     no_first, no_second = Q(first__isnull=True), Q(second__isnull=True)
     complete = Q(first__isnull=False) & decisions.complete_q("first__")
     # The sample through its index, not by hashing every case in the scan.
-    in_sample = Q(pk__in=workflow.double_review_sample(inspection).values("pk"))
+    in_sample = Q(pk__in=sample.double_review_sample(inspection).values("pk"))
     disagreeing = (
         Q(first__isnull=False)
         & Q(second__isnull=False)
-        & workflow.pair_differs("first__", "second__")
+        & queues.pair_differs("first__", "second__")
     )
     rows = list(
         cases.values("record_type", "offence_group__name")
@@ -237,9 +238,9 @@ def count_casework(inspection) -> dict:
 def count_own_queues(inspection, user, cases) -> dict:
     """The sizes of the queues that depend on who asks: "mine" and, for an inspector,
     "second" (the second reviews they could take)."""
-    counts = {"mine": workflow.queue_cases("mine", inspection, user, cases).count()}
+    counts = {"mine": queues.queue_cases("mine", inspection, user, cases).count()}
     if not access.oversees_casework(user):
-        counts["second"] = workflow.queue_cases("second", inspection, user, cases).count()
+        counts["second"] = queues.queue_cases("second", inspection, user, cases).count()
     return counts
 
 
@@ -249,7 +250,7 @@ def casework(inspection) -> dict:
 
 
 def queue_counts(inspection, user, cases) -> dict[str, int]:
-    """{queue name: number of cases} for every queue of ``workflow.QUEUES``, as ``user``
+    """{queue name: number of cases} for every queue of ``queues.QUEUES``, as ``user``
     sees them (``cases`` are the inspection's cases scoped to them). One round trip to the
     cache when nothing changed."""
     whole, own = _queue_keys(inspection, user)
@@ -266,7 +267,7 @@ def queue_count(inspection, user, cases, name) -> int:
     found = _get_many([whole, own])
     if whole in found and own in found:
         return _sizes(user, found[whole], found[own])[name]
-    return workflow.queue_cases(name, inspection, user, cases).count()
+    return queues.queue_cases(name, inspection, user, cases).count()
 
 
 def _queue_keys(inspection, user):

@@ -7,19 +7,21 @@ checked against the case, so a case of another inspection is not found.
 
 from django.urls import path
 
-from inspect_app.inspections import views
+from inspect_app.inspections.views import case, lead, workspace
 
 urlpatterns = [
-    path("inspections/<slug:slug>/workspace/", views.workspace, name="inspection-workspace"),
-    path("inspections/<slug:slug>/workspace/claim/", views.claim_next, name="review-claim-next"),
-    path("inspections/<slug:slug>/workspace/assign/", views.assign, name="review-assign"),
+    path("inspections/<slug:slug>/workspace/", workspace.workspace, name="inspection-workspace"),
+    path(
+        "inspections/<slug:slug>/workspace/claim/", workspace.claim_next, name="review-claim-next"
+    ),
+    path("inspections/<slug:slug>/workspace/assign/", lead.assign, name="review-assign"),
     path(
         "inspections/<slug:slug>/workspace/double-review/",
-        views.double_review_share,
+        lead.double_review_share,
         name="review-double-review-share",
     ),
-    path("inspections/<slug:slug>/sign-off/", views.sign_off, name="review-sign-off"),
-    path("inspections/<slug:slug>/reopen/", views.reopen, name="review-reopen"),
-    path("inspections/<slug:slug>/agreement/", views.agreement_page, name="review-agreement"),
-    path("inspections/<slug:slug>/cases/<int:pk>/", views.case_detail, name="review-case"),
+    path("inspections/<slug:slug>/sign-off/", lead.sign_off, name="review-sign-off"),
+    path("inspections/<slug:slug>/reopen/", lead.reopen, name="review-reopen"),
+    path("inspections/<slug:slug>/agreement/", workspace.agreement_page, name="review-agreement"),
+    path("inspections/<slug:slug>/cases/<int:pk>/", case.case_detail, name="review-case"),
 ]

@@ -1,38 +1,34 @@
 """What waits for whom: the review team's work across the open inspections.
 
 The home pages and the sign-off section read this module. It asks the
-workflow's own queues and sample rules (``workflow``), so "what is waiting for
-me" means the same on the home page as in the workspace, and "what stops the
-sign-off" is the same list the sign-off itself checks, with the people who can
-clear each item named.
+workflow's own queues (``workflow.queues``) and sign-off conditions
+(``workflow.signoff.outstanding_cases``), so "what is waiting for me" means the
+same on the home page as in the workspace, and "what stops the sign-off" is the
+same list the sign-off itself checks, with the people who can clear each item
+named.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
 from inspect_app.accounts import access
 from inspect_app.accounts.models import User
-from inspect_app.inspections import decisions, workflow
 from inspect_app.inspections.models import CaseReview, Inspection, ReviewKind, SampledCase
+from inspect_app.inspections.workflow.queues import (
+    complete_first_review,
+    first_review_waiting_for,
+    no_review_of_kind,
+    queue_cases,
+    second_review_waiting_for,
+)
+from inspect_app.inspections.workflow.signoff import outstanding_cases
 
 
 def person(user) -> str:
     return (user.get_full_name() or user.username) if user else "nobody"
-
-
-def _no_review(kind):
-    return ~Exists(CaseReview.objects.filter(case=OuterRef("pk"), kind=kind))
-
-
-def _complete_first_review():
-    return Exists(
-        CaseReview.objects.filter(
-            decisions.complete_q(), case=OuterRef("pk"), kind=ReviewKind.FIRST
-        )
-    )
 
 
 def open_inspections(user):
@@ -72,8 +68,8 @@ def my_work(user) -> list[InspectionWork]:
     if not access.may_review(user):
         return []
     open_ids = open_inspections(user).values("pk")
-    mine_first = Q(assigned_to=user) & _no_review(ReviewKind.FIRST)
-    mine_second = Q(second_reviewer=user) & _no_review(ReviewKind.SECOND)
+    mine_first = first_review_waiting_for(user)
+    mine_second = second_review_waiting_for(user)
     counts = {
         row["inspection"]: row
         for row in SampledCase.objects.visible_to(user)
@@ -93,9 +89,7 @@ def my_work(user) -> list[InspectionWork]:
         if item.total:
             cases = SampledCase.objects.visible_to(user).filter(inspection=inspection)
             item.next_case = (
-                workflow.queue_cases("mine", inspection, user, cases)
-                .order_by("reference", "pk")
-                .first()
+                queue_cases("mine", inspection, user, cases).order_by("reference", "pk").first()
             )
             work.append(item)
     return work
@@ -148,13 +142,14 @@ def adjudicators_for(inspection, case_ids) -> list[User]:
 def sign_off_blockers(inspection) -> list[Blocker]:
     """Every kind of work left before ``inspection`` can be signed off; empty when none is.
 
-    The same three conditions ``workflow.sign_off`` refuses on, each with the
-    people who hold the work and the people who can do it.
+    The same three conditions ``workflow.signoff.sign_off`` refuses on
+    (``outstanding_cases``), each with the people who hold the work and the
+    people who can do it.
     """
-    cases = SampledCase.objects.filter(inspection=inspection)
+    outstanding = outstanding_cases(inspection)
     blockers = []
 
-    no_first = cases.exclude(_complete_first_review())
+    no_first = outstanding["first"]
     count = no_first.count()
     if count:
         blockers.append(
@@ -168,7 +163,7 @@ def sign_off_blockers(inspection) -> list[Blocker]:
             )
         )
 
-    no_second = workflow.second_reviews_not_made(inspection, cases)
+    no_second = outstanding["second"]
     count = no_second.count()
     if count:
         blockers.append(
@@ -182,7 +177,7 @@ def sign_off_blockers(inspection) -> list[Blocker]:
             )
         )
 
-    waiting = list(workflow.awaiting_adjudication(inspection).values_list("pk", flat=True))
+    waiting = list(outstanding["adjudication"].values_list("pk", flat=True))
     if waiting:
         leads = adjudicators_for(inspection, waiting)
         who = (
@@ -240,9 +235,9 @@ def overview(user, blockers=sign_off_blockers) -> list[InspectionOverview]:
         .values("inspection")
         .annotate(
             total=Count("pk"),
-            reviewed=Count("pk", filter=Q(_complete_first_review())),
+            reviewed=Count("pk", filter=Q(complete_first_review())),
             unassigned=Count(
-                "pk", filter=Q(assigned_to__isnull=True) & Q(_no_review(ReviewKind.FIRST))
+                "pk", filter=Q(assigned_to__isnull=True) & Q(no_review_of_kind(ReviewKind.FIRST))
             ),
         )
         .order_by()

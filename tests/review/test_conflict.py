@@ -4,8 +4,8 @@ the first changed, and nothing of the first's work is overwritten."""
 import pytest
 from django.test import Client
 
-from inspect_app.inspections import workflow
 from inspect_app.inspections.models import CaseReview
+from inspect_app.inspections.workflow import refusals, saving, state
 from tests.review.conftest import ALL_YES_INCIDENT, NOT_A_CRIME, answers, case_page, post_review
 
 pytestmark = pytest.mark.django_db
@@ -63,24 +63,24 @@ def test_two_people_creating_the_same_review_do_not_overwrite_each_other(
     inspector_user, lead_user, assigned_case
 ):
     # The inspector opens the empty form (version 0) and the lead saves first by the service.
-    workflow.save_review(
+    saving.save_review(
         assigned_case, "first", inspector_user, {**_values(should_record=False)}, expected_version=0
     )
-    with pytest.raises(workflow.ReviewConflict):
-        workflow.save_review(
+    with pytest.raises(refusals.ReviewConflict):
+        saving.save_review(
             assigned_case, "first", inspector_user, _values(should_record=True), expected_version=0
         )
     assert CaseReview.objects.get(case=assigned_case).should_record is False
 
 
 def test_the_version_check_is_a_conditional_update(inspector_user, assigned_case):
-    review = workflow.save_review(
+    review = saving.save_review(
         assigned_case, "first", inspector_user, _values(should_record=False), 0
     )
     # Someone else moved the version on behind this person's back.
     CaseReview.objects.filter(pk=review.pk).update(version=5)
-    with pytest.raises(workflow.ReviewConflict) as clash:
-        workflow.save_review(
+    with pytest.raises(refusals.ReviewConflict) as clash:
+        saving.save_review(
             assigned_case, "first", inspector_user, _values(should_record=True), expected_version=1
         )
     assert clash.value.current.version == 5
@@ -88,7 +88,7 @@ def test_the_version_check_is_a_conditional_update(inspector_user, assigned_case
 
 
 def _values(**decisions):
-    values = dict.fromkeys(workflow.REVIEW_FIELDS)
+    values = dict.fromkeys(state.REVIEW_FIELDS)
     values["notes"] = ""
     values.update(decisions)
     return values

@@ -4,10 +4,11 @@ hold, because every adjudication confirms the first review."""
 import pytest
 
 from inspect_app.compliance.figures import counts_by_inspection_and_group
-from inspect_app.inspections import workflow
 from inspect_app.inspections.agreement import inspection_agreement
 from inspect_app.inspections.demo import PROGRAMME_SLUG, PUBLISHED_2014, load_demo
 from inspect_app.inspections.models import CaseReview, Inspection, Programme
+from inspect_app.inspections.workflow import queues
+from inspect_app.inspections.workflow.sample import double_review_case_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -50,13 +51,13 @@ def test_double_reviews_leave_the_published_counts_and_figures_alone():
     assert set(seconds.values_list("case_id", flat=True)) == {
         case_id
         for inspection in programme.inspections.all()
-        for case_id in workflow.double_review_case_ids(inspection)
+        for case_id in double_review_case_ids(inspection)
     }
     # Every disagreement has been adjudicated, and the two reviewers always differ.
     for inspection in programme.inspections.all():
-        assert workflow.awaiting_adjudication(inspection).count() == 0
-        assert workflow.awaiting_second_review(inspection).count() == 0
-        for first, second in workflow.case_pairs(inspection).values():
+        assert queues.awaiting_adjudication(inspection).count() == 0
+        assert queues.awaiting_second_review(inspection).count() == 0
+        for first, second in queues.case_pairs(inspection).values():
             assert first["reviewer_id"] != second["reviewer_id"]
     assert CaseReview.objects.filter(kind="adjudicated").exists()
     result = inspection_agreement(essex)

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from inspect_app.compliance.figures import counting_reviews
-from inspect_app.inspections import workflow
 from inspect_app.inspections.models import CaseReview, SampledCase
+from inspect_app.inspections.workflow import queues
 from tests.review.conftest import ALL_YES_INCIDENT, NOT_A_CRIME, answers, case_page, post_review
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +182,7 @@ def test_agreeing_reviews_need_no_adjudication(
     ivan = as_user(second_inspector)
     take_second(ivan, sampled_case)
     post_review(ivan, sampled_case, kind="second", **NOT_A_CRIME)
-    assert workflow.awaiting_adjudication(sampled_case.inspection).count() == 0
+    assert queues.awaiting_adjudication(sampled_case.inspection).count() == 0
     lee = as_user(lead_user)
     assert post_review(lee, sampled_case, kind="adjudicated", **NOT_A_CRIME).status_code == 403
     content = lee.get(case_page(sampled_case)).content.decode()
@@ -210,7 +210,7 @@ def test_the_queues_show_second_reviews_and_adjudications_to_those_who_act_on_th
 
     def queue(name, user):
         cases = SampledCase.objects.visible_to(user).filter(inspection=inspection)
-        return list(workflow.queue_cases(name, inspection, user, cases))
+        return list(queues.queue_cases(name, inspection, user, cases))
 
     assert queue("second", second_inspector) == [sampled_case]
     assert queue("second", inspector_user) == []  # its first reviewer cannot take it

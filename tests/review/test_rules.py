@@ -7,9 +7,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inspect_app.inspections import decisions, workflow
+from inspect_app.inspections import decisions
 from inspect_app.inspections.decisions import RecordType
 from inspect_app.inspections.models import CaseReview, Inspection, SampledCase
+from inspect_app.inspections.workflow import sample
 from tests.factories import CaseReviewFactory, SampledCaseFactory
 from tests.review.conftest import make_cases
 
@@ -94,31 +95,31 @@ def test_the_database_counts_a_review_complete_exactly_when_the_tree_does(
 
 
 def test_the_draw_is_fixed_by_inspection_and_reference():
-    assert workflow.double_review_draw(7, "ABC/1") == workflow.double_review_draw(7, "ABC/1")
-    assert workflow.double_review_draw(7, "ABC/1") != workflow.double_review_draw(8, "ABC/1")
-    assert 0 <= workflow.double_review_draw(7, "ABC/1") < 1
+    assert sample.double_review_draw(7, "ABC/1") == sample.double_review_draw(7, "ABC/1")
+    assert sample.double_review_draw(7, "ABC/1") != sample.double_review_draw(8, "ABC/1")
+    assert 0 <= sample.double_review_draw(7, "ABC/1") < 1
 
 
 def test_the_sample_is_about_the_share_asked_for_and_grows_with_it(inspection_a):
     make_cases(inspection_a, 400)
     inspection_a.double_review_fraction = Decimal("0.1")
-    ten_percent = workflow.double_review_case_ids(inspection_a)
+    ten_percent = sample.double_review_case_ids(inspection_a)
     # 40 expected, binomial sd ≈ 6; the draw depends on the inspection's id, which differs
     # from run to run, so the bounds sit 4.5 sd out: a wrong share still falls outside them.
     assert 13 <= len(ten_percent) <= 67
     inspection_a.double_review_fraction = Decimal("0.25")
-    quarter = workflow.double_review_case_ids(inspection_a)
+    quarter = sample.double_review_case_ids(inspection_a)
     assert ten_percent < quarter  # raising the share only adds cases
     inspection_a.double_review_fraction = Decimal(0)
-    assert workflow.double_review_case_ids(inspection_a) == set()
+    assert sample.double_review_case_ids(inspection_a) == set()
     inspection_a.double_review_fraction = Decimal(1)
-    assert len(workflow.double_review_case_ids(inspection_a)) == 400
+    assert len(sample.double_review_case_ids(inspection_a)) == 400
 
 
 def test_the_sample_is_the_same_on_every_call(inspection_a):
     make_cases(inspection_a, 50)
     inspection_a.double_review_fraction = Decimal("0.3")
-    assert workflow.double_review_case_ids(inspection_a) == workflow.double_review_case_ids(
+    assert sample.double_review_case_ids(inspection_a) == sample.double_review_case_ids(
         inspection_a
     )
 

@@ -9,9 +9,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inspect_app.inspections import tallies, workflow
+from inspect_app.inspections import tallies
 from inspect_app.inspections.models import CaseReview, Inspection, SampledCase, casework_changed
 from inspect_app.inspections.templatetags.review_cache import TOKEN_PLACEHOLDER
+from inspect_app.inspections.workflow import claims, queues, sample, signoff, state
 from tests.factories import CaseReviewFactory, SampledCaseFactory, UserFactory
 from tests.management import run_command
 from tests.review.conftest import make_cases
@@ -65,12 +66,12 @@ def test_the_database_draws_each_case_as_python_does(inspection_a):
     make_cases(inspection_a, 200)
     keys = dict(
         SampledCase.objects.filter(inspection=inspection_a)
-        .annotate(key=workflow.DrawKey())
+        .annotate(key=sample.DrawKey())
         .values_list("reference", "key")
     )
     assert len(keys) == 209
     for reference, key in keys.items():
-        assert bytes(key) == workflow.draw_key(inspection_a.pk, reference), reference
+        assert bytes(key) == sample.draw_key(inspection_a.pk, reference), reference
 
 
 @pytest.mark.parametrize("share", ["0", "0.001", "0.1", "0.333", "0.5", "0.999", "1"])
@@ -80,15 +81,15 @@ def test_the_sample_in_the_database_is_the_sample_python_draws(inspection_a, sha
     make_cases(inspection_a, 300)
     inspection_a.double_review_fraction = Decimal(share)
     cases = SampledCase.objects.filter(inspection=inspection_a).select_related("inspection")
-    expected = {case.pk for case in cases if workflow.in_double_review_sample(case, share)}
-    assert workflow.double_review_case_ids(inspection_a) == expected
+    expected = {case.pk for case in cases if sample.in_double_review_sample(case, share)}
+    assert sample.double_review_case_ids(inspection_a) == expected
     if Decimal("0.1") <= Decimal(share) <= Decimal("0.5"):
         assert 0 < len(expected) < 309  # the comparison was really made, both ways
 
 
 @pytest.mark.parametrize("share", [1e-12, 0.1, 1 / 3, 0.5, 0.9999999, 1.0])
 def test_the_key_limit_falls_exactly_where_the_draw_reaches_the_share(share):
-    limit = workflow._first_key_outside(share)
+    limit = sample._first_key_outside(share)
     assert (limit - 1) / 2**64 < share  # the last key inside is drawn below the share...
     assert limit >= 2**64 or limit / 2**64 >= share  # ...and the first outside is not
 
@@ -97,7 +98,7 @@ def test_the_sample_is_found_through_its_index(inspection_a):
     if connection.vendor != "postgresql":
         pytest.skip("the index is PostgreSQL's")
     inspection_a.double_review_fraction = Decimal("0.1")
-    plan = workflow.double_review_sample(inspection_a).explain()
+    plan = sample.double_review_sample(inspection_a).explain()
     assert "inspections_case_review_draw" in plan
 
 
@@ -120,13 +121,13 @@ def test_awaiting_second_review_holds_only_cases_whose_first_review_is_complete(
     CaseReviewFactory(case=paired, reviewer=inspector_user, **COMPLETE)
     CaseReviewFactory(case=paired, kind="second", reviewer=second_inspector, **COMPLETE)
 
-    assert set(workflow.awaiting_second_review(sampled_inspection)) == {done}
+    assert set(queues.awaiting_second_review(sampled_inspection)) == {done}
     for user in (second_inspector, lead_user):
         cases = SampledCase.objects.visible_to(user).filter(inspection=sampled_inspection)
-        assert set(workflow.queue_cases("second", sampled_inspection, user, cases)) == {done}
+        assert set(queues.queue_cases("second", sampled_inspection, user, cases)) == {done}
     # Every second review not made still stands between the inspection and its sign-off.
-    assert set(workflow.second_reviews_not_made(sampled_inspection)) == {untouched, half, done}
-    outstanding = workflow.outstanding_work(sampled_inspection)
+    assert set(queues.second_reviews_not_made(sampled_inspection)) == {untouched, half, done}
+    outstanding = signoff.outstanding_work(sampled_inspection)
     assert outstanding["second reviews not yet made"] == 3
     assert outstanding["cases without a complete first review"] == 2
 
@@ -161,7 +162,7 @@ def mixed(inspection_a, inspector_user, second_inspector, lead_user, other_lead)
         SampledCaseFactory(inspection=inspection_a, record_type=kind, reference=f"T-{n}")
         for n, kind in enumerate(["no_crime", "oocd", "other_system"] * 4)
     ]
-    sampled = [c for c in cases if workflow.in_double_review_sample(c)]
+    sampled = [c for c in cases if sample.in_double_review_sample(c)]
     others = [c for c in cases if c not in sampled]
 
     def first(case, answers=None, by=isla):
@@ -201,15 +202,15 @@ def test_the_counts_are_the_sizes_of_the_queues_themselves(
     counts = tallies.count_casework(mixed)
     cases = SampledCase.objects.filter(inspection=mixed)
     assert counts["total"] == cases.count() == 82
-    assert counts["reviewed"] == cases.filter(workflow.complete_first_review()).count()
-    assert counts["sample"] == len(workflow.double_review_case_ids(mixed))
-    assert counts["second_not_made"] == workflow.second_reviews_not_made(mixed).count()
-    assert counts["awaiting_second"] == workflow.awaiting_second_review(mixed).count()
-    assert counts["adjudication"] == workflow.awaiting_adjudication(mixed).count()
+    assert counts["reviewed"] == cases.filter(queues.complete_first_review()).count()
+    assert counts["sample"] == len(sample.double_review_case_ids(mixed))
+    assert counts["second_not_made"] == queues.second_reviews_not_made(mixed).count()
+    assert counts["awaiting_second"] == queues.awaiting_second_review(mixed).count()
+    assert counts["adjudication"] == queues.awaiting_adjudication(mixed).count()
     assert counts["adjudication"] == len(
         [
             pk
-            for pk in workflow.disagreeing_case_ids(mixed)
+            for pk in queues.disagreeing_case_ids(mixed)
             if not CaseReview.objects.filter(case_id=pk, kind="adjudicated").exists()
         ]
     )
@@ -224,11 +225,10 @@ def test_the_counts_are_the_sizes_of_the_queues_themselves(
     for user in (inspector_user, second_inspector, lead_user, admin_user):
         scoped = SampledCase.objects.visible_to(user).filter(inspection=mixed)
         expected = {
-            name: workflow.queue_cases(name, mixed, user, scoped).count()
-            for name in workflow.QUEUES
+            name: queues.queue_cases(name, mixed, user, scoped).count() for name in queues.QUEUES
         }
         assert tallies.queue_counts(mixed, user, scoped) == expected, user.username
-        for name in workflow.QUEUES:
+        for name in queues.QUEUES:
             assert tallies.queue_count(mixed, user, scoped, name) == expected[name]
     assert tallies.queue_counts(mixed, second_inspector, cases)["mine"] > 0
 
@@ -236,32 +236,32 @@ def test_the_counts_are_the_sizes_of_the_queues_themselves(
 def test_the_workspace_shows_the_queues_own_sizes(mixed, second_inspector):
     content = as_user(second_inspector).get(workspace(mixed)).content.decode()
     cases = SampledCase.objects.visible_to(second_inspector).filter(inspection=mixed)
-    for name, label in workflow.QUEUES.items():
+    for name, label in queues.QUEUES.items():
         if name == "adjudication":
             continue
-        size = workflow.queue_cases(name, mixed, second_inspector, cases).count()
+        size = queues.queue_cases(name, mixed, second_inspector, cases).count()
         assert f'{label} <span class="queue-tabs__count">({size})</span>' in content
 
 
 def test_disagreeing_pairs_are_those_the_case_page_calls_disagreeing(mixed):
     cases = SampledCase.objects.filter(inspection=mixed).select_related("inspection")
-    expected = {case.pk for case in cases if workflow.CaseState.of(case).needs_adjudication}
-    assert expected and workflow.disagreeing_case_ids(mixed) == expected
+    expected = {case.pk for case in cases if state.CaseState.of(case).needs_adjudication}
+    assert expected and queues.disagreeing_case_ids(mixed) == expected
 
 
 def test_the_case_page_neighbours_are_the_cases_either_side(inspection_a):
     cases = make_cases(inspection_a, 5)
     queue = SampledCase.objects.filter(inspection=inspection_a)
-    assert workflow.neighbours(queue, cases[2]) == (cases[1], cases[3])
-    assert workflow.neighbours(queue, cases[0]) == (None, cases[1])
-    assert workflow.neighbours(queue, cases[4]) == (cases[3], None)
+    assert queues.neighbours(queue, cases[2]) == (cases[1], cases[3])
+    assert queues.neighbours(queue, cases[0]) == (None, cases[1])
+    assert queues.neighbours(queue, cases[4]) == (cases[3], None)
     # A case no longer in the queue sits where its reference puts it.
-    assert workflow.neighbours(queue.exclude(pk=cases[2].pk), cases[2]) == (cases[1], cases[3])
+    assert queues.neighbours(queue.exclude(pk=cases[2].pk), cases[2]) == (cases[1], cases[3])
     # The same reference twice (two inspections' cases in one queue): ordered by id.
     twin = SampledCaseFactory(reference=cases[2].reference)
     both = SampledCase.objects.filter(pk__in=[cases[2].pk, twin.pk])
-    assert workflow.neighbours(both, cases[2]) == (None, twin)
-    assert workflow.neighbours(both, twin) == (cases[2], None)
+    assert queues.neighbours(both, cases[2]) == (None, twin)
+    assert queues.neighbours(both, twin) == (cases[2], None)
 
 
 # --- a fixed number of queries, however many cases ---------------------------------------
@@ -333,7 +333,7 @@ def test_the_workspace_counts_again_after_each_change(
     mine = 'Assigned to me <span class="queue-tabs__count">({})</span>'
     assert mine.format(0) in isla.get(workspace(inspection_a)).content.decode()
 
-    workflow.assign_cases(fresh(inspection_a), cases[:2], inspector_user)
+    claims.assign_cases(fresh(inspection_a), cases[:2], inspector_user)
     assert mine.format(2) in isla.get(workspace(inspection_a)).content.decode()
 
     isla.post(reverse("review-claim-next", kwargs={"slug": inspection_a.slug}))
@@ -367,8 +367,8 @@ WRITES = {
     "a case corrected": lambda i, case, user, other: case.save(),
     "a case added": lambda i, case, user, other: SampledCaseFactory(inspection=i),
     "cases deleted": lambda i, case, user, other: SampledCase.objects.filter(pk=case.pk).delete(),
-    "a case taken": lambda i, case, user, other: workflow.claim_next_case(i, user),
-    "cases assigned": lambda i, case, user, other: workflow.assign_cases(i, [case], user),
+    "a case taken": lambda i, case, user, other: claims.claim_next_case(i, user),
+    "cases assigned": lambda i, case, user, other: claims.assign_cases(i, [case], user),
     "someone joins the team": lambda i, case, user, other: i.inspectors.add(other),
     "someone leaves every team": lambda i, case, user, other: user.assigned_inspections.clear(),
 }
@@ -385,7 +385,7 @@ def test_each_write_to_the_casework_moves_the_version_on(inspection_a, inspector
 def test_taking_a_second_review_moves_the_version_on(sampled_inspection, second_inspector):
     case = make_cases(sampled_inspection, 1)[0]
     before = fresh(sampled_inspection).work_version
-    workflow.claim_second_review(SampledCase.objects.get(pk=case.pk), second_inspector)
+    claims.claim_second_review(SampledCase.objects.get(pk=case.pk), second_inspector)
     assert fresh(sampled_inspection).work_version != before
 
 
@@ -410,11 +410,11 @@ def test_an_import_and_a_withdrawal_move_the_version_on(
     tmp_path, monkeypatch, inspection_a, inspector_user, admin_user, staged
 ):
     from inspect_app.inspections.models import SampleBatch
-    from inspect_app.uploads import services
+    from inspect_app.uploads import staging, withdrawal
 
     if staged and connection.vendor != "postgresql":
         pytest.skip("the COPY staging is PostgreSQL's")
-    monkeypatch.setattr(services, "_uses_staging", lambda: staged)
+    monkeypatch.setattr(staging, "uses_staging", lambda: staged)
     path = tmp_path / "batch.csv"
     path.write_text(
         "reference,record_type,reported_at,should_record,reviewer\n"
@@ -426,7 +426,7 @@ def test_an_import_and_a_withdrawal_move_the_version_on(
     assert status == 0, err
     imported = fresh(inspection_a).work_version
     assert imported != before
-    services.withdraw(SampleBatch.objects.get(), admin_user)
+    withdrawal.withdraw(SampleBatch.objects.get(), admin_user)
     assert not SampledCase.objects.filter(inspection=inspection_a).exists()
     assert fresh(inspection_a).work_version != imported
 

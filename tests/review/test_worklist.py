@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from inspect_app.inspections import worklist
 from inspect_app.inspections.models import InspectionStatus, ReviewKind, SampledCase
-from inspect_app.inspections.workflow import double_review_case_ids
+from inspect_app.inspections.workflow.sample import double_review_case_ids
 from tests.factories import CaseReviewFactory
 from tests.review.conftest import ALL_YES_INCIDENT, make_cases, post_review
 

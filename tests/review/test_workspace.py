@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from inspect_app.inspections import workflow
 from inspect_app.inspections.models import SampledCase
+from inspect_app.inspections.workflow import claims, queues
 from tests.factories import CaseReviewFactory, SampledCaseFactory, offence_group
 from tests.review.conftest import make_cases
 
@@ -82,7 +82,7 @@ def test_queues_hold_the_right_cases(inspection_a, inspector_user, second_inspec
     cases = SampledCase.objects.visible_to(inspector_user).filter(inspection=inspection_a)
 
     def queue(name, user=inspector_user):
-        return set(workflow.queue_cases(name, inspection_a, user, cases))
+        return set(queues.queue_cases(name, inspection_a, user, cases))
 
     assert queue("mine") == {mine}
     assert queue("unassigned") == {free}
@@ -152,17 +152,17 @@ def test_a_claim_that_loses_the_race_takes_the_next_case(
     inspection_a, inspector_user, second_inspector, monkeypatch
 ):
     first, second = make_cases(inspection_a, 2)
-    real = workflow._next_candidate
+    real = claims._next_candidate
 
     def raced(claimable):
         candidate = real(claimable)
         # Between choosing the case and claiming it, someone else claims it.
         SampledCase.objects.filter(pk=candidate).update(assigned_to=second_inspector)
-        monkeypatch.setattr(workflow, "_next_candidate", real)
+        monkeypatch.setattr(claims, "_next_candidate", real)
         return candidate
 
-    monkeypatch.setattr(workflow, "_next_candidate", raced)
-    claimed = workflow.claim_next_case(inspection_a, inspector_user)
+    monkeypatch.setattr(claims, "_next_candidate", raced)
+    claimed = claims.claim_next_case(inspection_a, inspector_user)
     assert claimed == second
     assert SampledCase.objects.get(pk=first.pk).assigned_to == second_inspector
 
@@ -182,7 +182,7 @@ def test_inspectors_claiming_at_once_never_get_the_same_case(inspection_a, inspe
         start.wait()
         try:
             for _ in range(3):
-                case = workflow.claim_next_case(inspection_a, user)
+                case = claims.claim_next_case(inspection_a, user)
                 if case:
                     claimed.append((case.pk, user.pk))
         finally:
