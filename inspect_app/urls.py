@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from inspect_app.dashboard import views as dashboard_views
+from inspect_app.dashboard.views import landing as dashboard_views
 
 admin.site.site_header = "Crime-recording inspections: administration"
 

@@ -264,3 +264,25 @@ def _is_active(user):
 
 def _join(*parts):
     return "__".join(part for part in parts if part)
+
+
+# --- what decides a reader's figures --------------------------------------------------------
+
+
+def figures_scope(user):
+    """What decides which figures ``user`` reads, as a value equal for two readers only if
+    they see the same figures: every force for the inspectorate's staff, one force for a
+    commissioner, nothing for anyone else.
+
+    A figures page built for one reader is served to every reader with the same value
+    (``dashboard.caching``), so this follows ``scope`` for the ``"figures"`` level, branch
+    for branch.
+    """
+    if not _is_active(user):
+        return ("nothing",)
+    role = _role(user)
+    if role in STAFF:
+        return ("every force",)
+    if role in FORCE_READERS and user.force_id is not None:
+        return ("force", user.force_id)
+    return ("nothing",)

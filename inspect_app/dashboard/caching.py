@@ -1,11 +1,12 @@
 """Caching the bodies of the figure pages.
 
 A figure page is a pure function of the stored figures, the reader's scope
-(what their role lets them see) and the query string (metric, interval
-method, confidence, filters, sorting, page). Stored figures only change when
-a recompute writes a new set, so a page body rendered once serves every
-reader with the same scope until then: the cache key carries a version of the
-stored figures, and a recompute makes every older body unreachable.
+(which figures they may see: ``access.figures_scope``) and the query string
+(metric, interval method, confidence, filters, sorting, page). Stored figures
+only change when a recompute writes a new set, so a page body rendered once
+serves every reader with the same scope until then: the cache key carries a
+version of the stored figures, and a recompute makes every older body
+unreachable.
 
 The header (the reader's name, the sign-out form and its CSRF token) is
 rendered for each request around the cached body, so nothing personal is
@@ -26,6 +27,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from inspect_app.accounts import access
 from inspect_app.compliance.models import ComplianceFigure
 
 logger = logging.getLogger(__name__)
@@ -52,11 +54,10 @@ def with_figures_version(queryset):
 
 
 def reader_scope(user, *, casework=False):
-    """Who shares a page body: everyone of one role, a commissioner with their force's
-    other readers, and casework readers apart from those who may not see cases."""
-    scope = [str(user.role)]  # the value, whether the role was read from the database or set
-    if user.force_id:
-        scope.append(f"force={user.force_id}")
+    """Who shares a page body: readers who see the same figures (``access.figures_scope``:
+    all the inspectorate's staff, or one force's commissioners), and of those, casework
+    readers of the inspection apart from those who may not see its cases."""
+    scope = list(access.figures_scope(user))
     if casework:
         scope.append("casework")
     return scope

@@ -5,7 +5,18 @@ import json
 import pytest
 
 from inspect_app.core import stats
-from inspect_app.dashboard import charts
+from inspect_app.dashboard.charts.bars import (
+    comparison_bar_chart,
+    force_bar_chart,
+    shortfall_bar_chart,
+)
+from inspect_app.dashboard.charts.drawing import (
+    NOT_RELIABLE_COLOUR,
+    NOT_RELIABLE_PATTERN,
+    RELIABLE_COLOUR,
+)
+from inspect_app.dashboard.charts.funnel import funnel_chart, funnel_data
+from inspect_app.dashboard.charts.trend import trend_chart
 from inspect_app.dashboard.forms import Presentation
 from inspect_app.dashboard.rows import FigureRow
 
@@ -32,7 +43,7 @@ def traces_by_name(chart):
 
 def test_bars_are_sorted_highest_first_with_each_interval_as_an_error_bar():
     rows = [row("Essex", 110, 120), row("Hertfordshire", 130, 181), row("Kent", 1900, 2000)]
-    chart = charts.force_bar_chart(rows, WILSON_95)
+    chart = force_bar_chart(rows, WILSON_95)
     assert list(chart.figure.layout.xaxis.categoryarray) == ["Kent", "Essex", "Hertfordshire"]
     traces = traces_by_name(chart)
     reliable, unreliable = traces["Reliable"], traces["Not statistically reliable"]
@@ -43,27 +54,27 @@ def test_bars_are_sorted_highest_first_with_each_interval_as_an_error_bar():
     assert unreliable.error_y.arrayminus[0] == pytest.approx(essex.rate - essex.ci_low)
     assert essex.ci_low == pytest.approx(0.853, abs=5e-4)
     # Reliability is a pattern and a legend name as well as a colour.
-    assert unreliable.marker.pattern.shape == charts.NOT_RELIABLE_PATTERN
+    assert unreliable.marker.pattern.shape == NOT_RELIABLE_PATTERN
     assert "Not statistically reliable" in unreliable.hovertext[0]
     assert "85.3% to 95.4%" in unreliable.hovertext[0]
 
 
 def test_a_figure_without_cases_is_left_off_the_chart():
     empty = FigureRow("Dorset", "Recording rate", 0, 0, None, None, None, None, "no cases")
-    chart = charts.force_bar_chart([row("Essex", 110, 120), empty], WILSON_95)
+    chart = force_bar_chart([row("Essex", 110, 120), empty], WILSON_95)
     assert list(chart.figure.layout.xaxis.categoryarray) == ["Essex"]
 
 
 def test_funnel_limits_are_the_ones_stats_gives():
     rows = [row("Essex", 110, 120), row("Hertfordshire", 130, 181)]
-    funnel = charts.funnel_data(rows, 0.8)
+    funnel = funnel_data(rows, 0.8)
     for level in (0.95, 0.998):
         for n, low, high in funnel.curves[level]:
             assert (low, high) == stats.funnel_limits(0.8, n, level)
     sizes = [n for n, _, _ in funnel.curves[0.95]]
     assert sizes == sorted(sizes) and sizes[-1] > 181  # the funnel reaches past every force
 
-    chart = charts.funnel_chart(rows, WILSON_95, funnel, target_name="Programme rate")
+    chart = funnel_chart(rows, WILSON_95, funnel, target_name="Programme rate")
     lines = [trace for trace in chart.figure.data if trace.mode == "lines"]
     upper_998 = [t for t in lines if t.name == "99.8% limits"][1]
     assert list(upper_998.y) == [high for _, _, high in funnel.curves[0.998]]
@@ -75,13 +86,13 @@ def test_outliers_are_found_by_stats_and_named_on_the_plot():
         row("Hertfordshire", 130, 181),  # 71.8%: within chance
         row("Cheshire", 20, 90),  # 22%: far below
     ]
-    funnel = charts.funnel_data(rows, 0.75)
+    funnel = funnel_data(rows, 0.75)
     assert funnel.outliers == {"Essex": "above", "Cheshire": "below"}
     for r in rows:
         assert stats.is_outlier(r.numerator, r.denominator, 0.75, 0.998) == (
             r.name in funnel.outliers
         )
-    chart = charts.funnel_chart(rows, WILSON_95, funnel, target_name="Programme rate")
+    chart = funnel_chart(rows, WILSON_95, funnel, target_name="Programme rate")
     labels = {label.text: label for label in chart.figure.layout.annotations}
     assert set(labels) == {"Essex", "Cheshire"}
     # Each name points at its own force's point, above it if above the limits, below if below.
@@ -96,7 +107,7 @@ def test_outliers_are_found_by_stats_and_named_on_the_plot():
 
 def test_shortfall_chart_shows_one_minus_the_rate_with_its_interval_flipped():
     essex = row("Violence", 110, 120)
-    chart = charts.shortfall_bar_chart(
+    chart = shortfall_bar_chart(
         [essex], WILSON_95, chart_id="chart-g", title="Under-recording", axis_title="share"
     )
     (trace,) = chart.figure.data
@@ -107,7 +118,7 @@ def test_shortfall_chart_shows_one_minus_the_rate_with_its_interval_flipped():
 
 def test_chart_json_cannot_end_its_script_element():
     rows = [row("</script><script>alert(1)</script>", 10, 20)]
-    chart = charts.force_bar_chart(rows, WILSON_95)
+    chart = force_bar_chart(rows, WILSON_95)
     payload = str(chart.json)
     assert "</script>" not in payload and "<" not in payload
     figure = json.loads(payload)  # still the same JSON once parsed
@@ -116,25 +127,25 @@ def test_chart_json_cannot_end_its_script_element():
 
 def test_every_chart_uses_the_same_colours():
     rows = [row("A", 1900, 2000), row("B", 50, 60)]
-    bar = charts.force_bar_chart(rows, WILSON_95)
-    regions = charts.comparison_bar_chart(rows, WILSON_95, chart_id="chart-r", title="r")
+    bar = force_bar_chart(rows, WILSON_95)
+    regions = comparison_bar_chart(rows, WILSON_95, chart_id="chart-r", title="r")
     for chart in (bar, regions):
         colours = {t.name: t.marker.color for t in chart.figure.data}
         assert colours == {
-            "Reliable": charts.RELIABLE_COLOUR,
-            "Not statistically reliable": charts.NOT_RELIABLE_COLOUR,
+            "Reliable": RELIABLE_COLOUR,
+            "Not statistically reliable": NOT_RELIABLE_COLOUR,
         }
 
 
 def test_every_chart_spec_is_a_figure_plotly_accepts():
     rows = [row("A", 1900, 2000), row("B", 50, 60)]
-    funnel = charts.funnel_data(rows, 0.9)
+    funnel = funnel_data(rows, 0.9)
     built = [
-        charts.force_bar_chart(rows, WILSON_95, reference=rows[0]),
-        charts.shortfall_bar_chart(rows, WILSON_95, chart_id="c", title="t", axis_title="a"),
-        charts.comparison_bar_chart(rows, WILSON_95, chart_id="c", title="t"),
-        charts.trend_chart(rows, WILSON_95, title="t"),
-        charts.funnel_chart(rows, WILSON_95, funnel, target_name="Programme rate"),
+        force_bar_chart(rows, WILSON_95, reference=rows[0]),
+        shortfall_bar_chart(rows, WILSON_95, chart_id="c", title="t", axis_title="a"),
+        comparison_bar_chart(rows, WILSON_95, chart_id="c", title="t"),
+        trend_chart(rows, WILSON_95, title="t"),
+        funnel_chart(rows, WILSON_95, funnel, target_name="Programme rate"),
     ]
     for chart in built:
         # Building the figure validates every attribute; plotly raises on any it does not know.

@@ -1,0 +1,116 @@
+"""Bar charts: forces by rate, places by shortfall, regions side by side."""
+
+from __future__ import annotations
+
+from inspect_app.dashboard.charts.drawing import (
+    OUTLINE_COLOUR,
+    Chart,
+    bar_traces,
+    base_layout,
+    category_axis,
+    count_of,
+    percent,
+    rate_axis,
+)
+from inspect_app.dashboard.forms import Presentation
+from inspect_app.dashboard.rows import FigureRow
+
+
+def force_bar_chart(
+    rows: list[FigureRow],
+    presentation: Presentation,
+    *,
+    chart_id: str = "chart-forces",
+    title: str | None = None,
+    reference: FigureRow | None = None,
+    table_id: str = "",
+) -> Chart:
+    """Each force's rate as a bar, highest first, with its interval and the programme line."""
+    shown = sorted((row for row in rows if row.available), key=lambda row: (-row.rate, row.name))
+    title = title or f"{presentation.metric_label} by force"
+    layout = base_layout(
+        barmode="overlay",
+        yaxis=rate_axis(presentation.metric_label),
+        xaxis={
+            "categoryorder": "array",
+            "categoryarray": [row.name for row in shown],
+            "tickangle": -45,
+            "automargin": True,
+        },
+    )
+    if reference is not None and reference.available:
+        # Named in the legend rather than written on the plot, where the
+        # words sat on top of the bars.
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": reference.rate,
+                "y1": reference.rate,
+                "line": {"color": OUTLINE_COLOUR, "width": 2, "dash": "dash"},
+                "name": f"{reference.name}: {percent(reference.rate)}",
+                "showlegend": True,
+            }
+        ]
+    return Chart(
+        chart_id,
+        title,
+        {"data": bar_traces(shown, presentation), "layout": layout},
+        table_id=table_id,
+        summary=f"{count_of(len(shown), 'force')}, highest rate first; the lines on each bar "
+        f"show its {presentation.describe()}.",
+    )
+
+
+def shortfall_bar_chart(
+    rows: list[FigureRow],
+    presentation: Presentation,
+    *,
+    chart_id: str,
+    title: str,
+    axis_title: str,
+    table_id: str = "",
+) -> Chart:
+    """The share falling short (1 − rate: under-recording for the recording rate), largest first."""
+    shown = sorted(
+        (row for row in rows if row.available), key=lambda row: (row.shortfall, row.name)
+    )
+    layout = base_layout(
+        barmode="overlay",
+        xaxis=rate_axis(axis_title),
+        yaxis=category_axis([row.name for row in shown]),
+        height=max(320, 90 + 40 * len(shown)),
+    )
+    return Chart(
+        chart_id,
+        title,
+        {
+            "data": bar_traces(shown, presentation, shortfall=True, horizontal=True),
+            "layout": layout,
+        },
+        table_id=table_id,
+        summary=f"{count_of(len(shown), 'bar')}, largest share first: each is 100% minus the "
+        f"{presentation.metric_label.lower()} in the table, with its {presentation.describe()}.",
+    )
+
+
+def comparison_bar_chart(
+    rows: list[FigureRow],
+    presentation: Presentation,
+    *,
+    chart_id: str,
+    title: str,
+    table_id: str = "",
+) -> Chart:
+    """Rates of a few places (regions) in reading order, each with its interval."""
+    shown = [row for row in rows if row.available]
+    layout = base_layout(
+        barmode="overlay",
+        yaxis=rate_axis(presentation.metric_label),
+        xaxis=category_axis([row.name for row in shown], tickangle=-30),
+    )
+    spec = {"data": bar_traces(shown, presentation), "layout": layout}
+    summary = f"{count_of(len(shown), 'bar')}."
+    return Chart(chart_id, title, spec, table_id=table_id, summary=summary)

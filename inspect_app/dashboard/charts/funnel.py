@@ -1,0 +1,212 @@
+"""The funnel plot: each force's rate against its sample size, inside the limits a
+rate that size would stay within by chance, with the forces outside them named.
+
+The limits and the outliers come from ``core.stats`` (``funnel_data``):
+compliance has no function yet that takes a set of presented figures and
+returns funnel-plot data, so ``funnel_data`` is a thin wrapper over
+``stats.funnel_curve`` and ``stats.is_outlier`` and does no maths itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from inspect_app.core import stats
+from inspect_app.dashboard.charts.drawing import (
+    BACKGROUND_COLOUR,
+    OUTLINE_COLOUR,
+    Chart,
+    base_layout,
+    hover_text,
+    percent,
+    point_marker,
+    rate_axis,
+)
+from inspect_app.dashboard.forms import Presentation
+from inspect_app.dashboard.rows import NOT_RELIABLE, RELIABLE, FigureRow
+
+# 95% and 99.8% limits, drawn orange and red; only the wider makes an outlier.
+FUNNEL_LEVELS = (0.95, 0.998)
+OUTLIER_LEVEL = 0.998
+LIMIT_COLOURS = {0.95: "#f47738", 0.998: "#d4351c"}  # orange, red
+LIMIT_DASHES = {0.95: "dash", 0.998: "dot"}
+
+
+@dataclass
+class FunnelData:
+    """The funnel's limits around a target and which forces lie outside them."""
+
+    target_rate: float
+    #: confidence → [(n, low, high), …] from ``stats.funnel_curve``.
+    curves: dict[float, list[tuple[int, float, float]]]
+    #: force name → "above" or "below" the 99.8% limits.
+    outliers: dict[str, str] = field(default_factory=dict)
+
+
+def funnel_sizes(largest: int, points: int = 60) -> list[int]:
+    """Sample sizes to draw the limits at: dense where the funnel bends, up past the largest n."""
+    top = max(10, int(largest * 1.15) + 1)
+    sizes = {max(1, round(top * (step / points) ** 2)) for step in range(1, points + 1)}
+    return sorted(sizes | {top})
+
+
+# Exact binomial limits cost about a millisecond each, and the same stored
+# figures ask for the same limits on every request until the next recompute;
+# the answers depend on their arguments alone, so each process keeps recent ones.
+@lru_cache(maxsize=64)
+def _funnel_curve(target_rate: float, largest: int) -> dict:
+    return stats.funnel_curve(target_rate, funnel_sizes(largest), FUNNEL_LEVELS)
+
+
+@lru_cache(maxsize=4096)
+def _is_outlier(numerator: int, denominator: int, target_rate: float) -> bool:
+    return stats.is_outlier(numerator, denominator, target_rate, OUTLIER_LEVEL)
+
+
+def funnel_data(rows: list[FigureRow], target_rate: float) -> FunnelData:
+    """Funnel limits and outliers for a set of force rows, via ``core.stats``.
+
+    A thin stand-in for a compliance function taking presented figures; it
+    only calls ``stats.funnel_curve`` and ``stats.is_outlier`` (remembering
+    recent answers, which depend on nothing but their arguments).
+    """
+    counted = [row for row in rows if row.available]
+    largest = max((row.denominator for row in counted), default=10)
+    curves = _funnel_curve(float(target_rate), int(largest))
+    outliers = {}
+    for row in counted:
+        if _is_outlier(row.numerator, row.denominator, float(target_rate)):
+            outliers[row.name] = "above" if row.rate > target_rate else "below"
+    return FunnelData(target_rate=target_rate, curves=curves, outliers=outliers)
+
+
+def outlier_words(direction: str) -> str:
+    if not direction:
+        return "Within the 99.8% limits"
+    return f"Outlier: {direction} the 99.8% limits"
+
+
+# Outliers' names stand this far (pixels) from their points, each a step
+# further than the last on the same side, so neighbours' names do not overlap.
+LABEL_OFFSETS = (28, 50, 72)
+
+
+def _outlier_labels(rows: list[FigureRow], funnel: FunnelData, largest: int) -> list[dict]:
+    """Each outlier's name on a short line from its point, away from the funnel.
+
+    Names above the limits go above their points, those below beneath; one in
+    the right half leans left, so it never runs off the chart. Neighbours (in
+    order of sample size) take turns at three distances.
+    """
+    labels = []
+    steps = {"above": 0, "below": 0}
+    for row in sorted(rows, key=lambda row: row.denominator):
+        direction = funnel.outliers.get(row.name)
+        if not direction:
+            continue
+        offset = LABEL_OFFSETS[steps[direction] % len(LABEL_OFFSETS)]
+        steps[direction] += 1
+        labels.append(
+            {
+                "x": row.denominator,
+                "y": row.rate,
+                "text": row.name,
+                "showarrow": True,
+                "arrowhead": 0,
+                "arrowwidth": 1,
+                "arrowcolor": OUTLINE_COLOUR,
+                "ax": -24 if row.denominator > largest / 2 else 24,
+                "ay": offset if direction == "below" else -offset,
+                "bgcolor": BACKGROUND_COLOUR,
+                "borderpad": 2,
+            }
+        )
+    return labels
+
+
+def funnel_chart(
+    rows: list[FigureRow],
+    presentation: Presentation,
+    funnel: FunnelData,
+    *,
+    target_name: str,
+    chart_id: str = "chart-funnel",
+    table_id: str = "",
+) -> Chart:
+    """Each force's rate against its sample size, inside 95% and 99.8% limits; outliers named."""
+    title = f"{presentation.metric_label} against sample size (funnel plot)"
+    traces = []
+    for level in FUNNEL_LEVELS:
+        curve = funnel.curves[level]
+        sizes = [n for n, _, _ in curve]
+        label = f"{level * 100:g}% limits"
+        style = {"color": LIMIT_COLOURS[level], "dash": LIMIT_DASHES[level], "width": 2}
+        for bound, values in (
+            ("lower", [low for _, low, _ in curve]),
+            ("upper", [h for *_, h in curve]),
+        ):
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": sizes,
+                    "y": values,
+                    "mode": "lines",
+                    "name": label,
+                    "legendgroup": label,
+                    "showlegend": bound == "lower",
+                    "line": style,
+                    "hoverinfo": "skip",
+                }
+            )
+    largest = max(n for n, _, _ in funnel.curves[FUNNEL_LEVELS[0]])
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [0, largest],
+            "y": [funnel.target_rate, funnel.target_rate],
+            "mode": "lines",
+            "name": f"{target_name}: {percent(funnel.target_rate)}",
+            "line": {"color": OUTLINE_COLOUR, "width": 2},
+            "hoverinfo": "skip",
+        }
+    )
+    counted = [row for row in rows if row.available]
+    for reliable, name in ((True, RELIABLE), (False, NOT_RELIABLE)):
+        group = [row for row in counted if bool(row.reliable) == reliable]
+        if not group:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "name": f"Force: {name.lower()}",
+                "x": [row.denominator for row in group],
+                "y": [row.rate for row in group],
+                "mode": "markers",
+                "marker": point_marker(reliable),
+                "hovertext": [
+                    hover_text(row, presentation, outlier_words(funnel.outliers.get(row.name, "")))
+                    for row in group
+                ],
+                "hoverinfo": "text",
+            }
+        )
+    layout = base_layout(
+        annotations=_outlier_labels(counted, funnel, largest),
+        xaxis={
+            "title": {"text": "Sample size (n)"},
+            "rangemode": "tozero",
+            "gridcolor": "#dddddd",
+            "automargin": True,
+        },
+        yaxis=rate_axis(presentation.metric_label),
+    )
+    names = ", ".join(sorted(funnel.outliers)) or "none"
+    return Chart(
+        chart_id,
+        title,
+        {"data": traces, "layout": layout},
+        table_id=table_id,
+        summary=f"Limits around {target_name.lower()}: {percent(funnel.target_rate)}. "
+        f"Forces outside the 99.8% limits: {names}.",
+    )

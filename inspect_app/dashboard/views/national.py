@@ -1,0 +1,227 @@
+"""The national pages: a programme's picture across forces, regions and offence groups,
+and one offence group across forces.
+
+They compare forces with each other, so a commissioner, who may see only their own
+force, is refused them (403) rather than shown a page with every other force missing.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from forces.models import OffenceGroup
+from inspect_app.accounts import access
+from inspect_app.accounts.decorators import allowed_if
+from inspect_app.compliance import figures
+from inspect_app.compliance.models import Scope
+from inspect_app.dashboard.caching import figures_page, reader_scope, with_figures_version
+from inspect_app.dashboard.charts.bars import (
+    comparison_bar_chart,
+    force_bar_chart,
+    shortfall_bar_chart,
+)
+from inspect_app.dashboard.charts.funnel import funnel_chart, funnel_data, outlier_words
+from inspect_app.dashboard.filters import ForceFigureFilter
+from inspect_app.dashboard.rows import (
+    force_rows,
+    pooled_offence_group_figures,
+    present_all,
+    row_from,
+)
+from inspect_app.dashboard.tables import FigureTable, ForceFigureTable
+from inspect_app.dashboard.views.figure_page import (
+    FigurePage,
+    any_figure,
+    by_scope,
+    filter_problems,
+    shortfall_axis,
+    shortfall_title,
+)
+from inspect_app.inspections.models import Programme
+
+# --- programme (national) ------------------------------------------------------------------
+
+
+@allowed_if(access.may_read_national_figures)
+def programme_detail(request, slug):
+    """The national picture: every force, offence group and region, and the weighted estimate."""
+    programme = get_object_or_404(
+        with_figures_version(Programme.objects.visible_to(request.user)), slug=slug
+    )
+    return figures_page(
+        request,
+        page="programme",
+        scope=reader_scope(request.user),
+        parts=[programme.pk],
+        version=programme.figures_version,
+        build=lambda: _build_programme(request, programme),
+    )
+
+
+def _build_programme(request, programme):
+    page = FigurePage(request)
+    metric = page.presentation.metric
+    stored = figures.stored_figures(request.user, programme=programme)
+
+    force_filter = ForceFigureFilter(
+        request.GET,
+        queryset=stored.filter(scope=Scope.INSPECTION, metric=metric).order_by("force__name"),
+        request=request,
+    )
+    page.problems += filter_problems(force_filter)
+    forces = force_rows(force_filter.qs, page.presentation)
+
+    wide = present_all(
+        stored.filter(scope__in=(Scope.REGION, Scope.PROGRAMME), metric=metric).order_by(
+            "region__name"
+        ),
+        page.presentation,
+    )
+    regions = [row_from(p, name=p.figure.region.name) for p in by_scope(wide, Scope.REGION)]
+    pooled = next(iter(by_scope(wide, Scope.PROGRAMME)), None)
+    weighted = next(iter(by_scope(wide, Scope.PROGRAMME, weighted=True)), None)
+    pooled_row = row_from(pooled, name="Programme rate (pooled)") if pooled else None
+    weighted_row = row_from(weighted, name="Programme estimate (weighted)") if weighted else None
+
+    groups = [
+        row_from(
+            presented,
+            name=presented.figure.group_name,
+            url=reverse("offence-detail", args=[programme.slug, presented.figure.group_code]),
+        )
+        for presented in present_all(
+            pooled_offence_group_figures(stored, metric), page.presentation
+        )
+    ]
+
+    chart_list = []
+    funnel = None
+    # A chart with nothing to draw is an empty frame: the table says why instead.
+    if any_figure(forces):
+        chart_list.append(
+            force_bar_chart(
+                forces,
+                page.presentation,
+                reference=weighted_row if weighted_row and weighted_row.available else pooled_row,
+                table_id="table-forces",
+            )
+        )
+    if forces and pooled_row and pooled_row.available:
+        funnel = funnel_data(forces, pooled_row.rate)
+        for row in forces:
+            if row.available:
+                row.funnel = outlier_words(funnel.outliers.get(row.name, ""))
+        chart_list.append(
+            funnel_chart(
+                forces,
+                page.presentation,
+                funnel,
+                target_name="Programme rate (pooled)",
+                table_id="table-forces",
+            )
+        )
+    group_chart = None
+    if any_figure(groups):
+        group_chart = shortfall_bar_chart(
+            groups,
+            page.presentation,
+            chart_id="chart-offence-groups",
+            title=shortfall_title(metric, "offence group"),
+            axis_title=shortfall_axis(metric),
+            table_id="table-offence-groups",
+        )
+    region_chart = None
+    if any_figure(regions):
+        region_chart = comparison_bar_chart(
+            regions,
+            page.presentation,
+            chart_id="chart-regions",
+            title=f"{page.presentation.metric_label} by region",
+            table_id="table-regions",
+        )
+
+    page.table("forces", ForceFigureTable, forces)
+    page.table(
+        "offence-groups", FigureTable, groups, name_label="Offence group", exclude=("region",)
+    )
+    page.table("regions", FigureTable, regions, name_label="Region", exclude=("region",))
+    download = page.export(f"{programme.slug}-{metric}")
+    if download is not None:
+        return download
+    return (
+        f"{programme}: {page.presentation.metric_label.lower()}",
+        "dashboard/programme_detail.html",
+        page.context(
+            programme=programme,
+            has_figures=pooled is not None,
+            force_filter=force_filter,
+            charts=chart_list,
+            group_chart=group_chart,
+            region_chart=region_chart,
+            pooled=pooled_row,
+            weighted=weighted_row,
+            funnel=funnel,
+            tables=page.tables,
+            offence_groups=OffenceGroup.objects.visible_to(request.user).order_by("name"),
+        ),
+    )
+
+
+# --- offence group across forces -----------------------------------------------------------
+
+
+@allowed_if(access.may_read_national_figures)
+def offence_detail(request, slug, code):
+    """One offence group (e.g. rape) in every force of a programme."""
+    programme = get_object_or_404(
+        with_figures_version(Programme.objects.visible_to(request.user)), slug=slug
+    )
+    group = get_object_or_404(OffenceGroup.objects.visible_to(request.user), code__iexact=code)
+    return figures_page(
+        request,
+        page="offence",
+        scope=reader_scope(request.user),
+        parts=[programme.pk, group.pk],
+        version=programme.figures_version,
+        build=lambda: _build_offence(request, programme, group),
+    )
+
+
+def _build_offence(request, programme, group):
+    page = FigurePage(request)
+    metric = page.presentation.metric
+    stored = figures.stored_figures(request.user, programme=programme).filter(offence_group=group)
+    force_filter = ForceFigureFilter(
+        request.GET,
+        queryset=stored.filter(scope=Scope.OFFENCE_GROUP, metric=metric).order_by("force__name"),
+        request=request,
+    )
+    page.problems += filter_problems(force_filter)
+    forces = force_rows(force_filter.qs, page.presentation)
+    pooled = present_all(pooled_offence_group_figures(stored, metric), page.presentation)
+    pooled_row = row_from(pooled[0], name=f"{group.name}, all forces (pooled)") if pooled else None
+    chart = None
+    if any_figure(forces):
+        chart = force_bar_chart(
+            forces,
+            page.presentation,
+            title=f"{group.name}: {page.presentation.metric_label.lower()} by force",
+            reference=pooled_row,
+            table_id="table-forces",
+        )
+    page.table("forces", FigureTable, forces)
+    download = page.export(f"{programme.slug}-{group.code.lower()}-{metric}")
+    if download is not None:
+        return download
+    return (
+        f"{group} – {programme}",
+        "dashboard/offence_detail.html",
+        page.context(
+            programme=programme,
+            group=group,
+            force_filter=force_filter,
+            chart=chart,
+            pooled=pooled_row,
+            tables=page.tables,
+            offence_groups=OffenceGroup.objects.visible_to(request.user).order_by("name"),
+        ),
+    )
