@@ -11,9 +11,9 @@ file, or none.
 
 import os
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
-import plotly
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -150,7 +150,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # plotly.js straight from the installed plotly package: served by the
     # project itself (never a CDN: users' networks are closed), never committed.
-    ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+    # Found, not imported: importing plotly would cost every command's start-up.
+    ("vendor/plotly", Path(find_spec("plotly").origin).resolve().parent / "package_data"),
 ]
 # The charts draw only bar and scatter traces (with error bars), which plotly.js's
 # basic bundle holds at a quarter of the full one's size: a first chart page parses

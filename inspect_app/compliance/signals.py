@@ -8,8 +8,18 @@ recompute.
 
 from django.db.models.signals import post_delete, post_save
 
-from inspect_app.compliance.tasks import request_recompute
 from inspect_app.inspections.models import CaseReview, Inspection, SampleBatch, SampledCase
+
+
+def request_recompute(programme_id):
+    """``tasks.request_recompute``, imported at the first change rather than when Django starts.
+
+    The tasks module brings Celery and the Redis client with it; receivers are
+    connected in every process, but most commands never change a review.
+    """
+    from inspect_app.compliance import tasks
+
+    tasks.request_recompute(programme_id)
 
 
 def programme_of_case(case_id):

@@ -14,13 +14,13 @@ coalesce them:
 import contextlib
 import logging
 
-from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection, transaction
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
+from inspect_app.celery import app
 from inspect_app.compliance import figures
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,10 @@ def pending_flag_key(programme_id) -> str:
     return f"compliance:figures-recompute-pending:{programme_id}"
 
 
-@shared_task(
+# The project's app by name, not celery's shared default: Django no longer
+# imports the app at start-up, so whichever process queues this is sure to
+# send it through the project's broker.
+@app.task(
     acks_late=True,
     ignore_result=True,
     autoretry_for=(OperationalError, InterfaceError),

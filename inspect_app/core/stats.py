@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-
-import numpy as np
-from scipy import stats as _scipy_stats
 
 METHODS = ("wilson", "normal", "exact")
 DEFAULT_RELIABILITY_THRESHOLD = 0.05  # interval half-width, as a fraction (5 percentage points)
@@ -40,6 +38,18 @@ _CEIL_TOLERANCE = 1e-9
 
 class StatsError(ValueError):
     """Bad input: message is one line, fit to show a user."""
+
+
+def _distributions():
+    """scipy's distributions, imported on first use.
+
+    Importing scipy.stats takes most of a second, and every command, worker and
+    web process imports this module (through the figures and the review
+    tallies): only the ones that compute an interval or a funnel pay for it.
+    """
+    from scipy import stats as scipy_stats
+
+    return scipy_stats
 
 
 # --- input checking -------------------------------------------------------------------------
@@ -109,7 +119,7 @@ def z_value(confidence: float) -> float:
     if not is_number or not 0.0 < float(confidence) < 1.0:
         raise StatsError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
     level = float(confidence)
-    return float(_scipy_stats.norm.ppf(1.0 - (1.0 - level) / 2.0))
+    return float(_distributions().norm.ppf(1.0 - (1.0 - level) / 2.0))
 
 
 # --- single proportions ---------------------------------------------------------------------
@@ -167,8 +177,8 @@ def _normal_interval(k: int, n: int, z: float) -> tuple[float, float]:
 
 
 def _exact_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
-    interval = _scipy_stats.binomtest(k, n).proportion_ci(
-        confidence_level=confidence, method="exact"
+    interval = (
+        _distributions().binomtest(k, n).proportion_ci(confidence_level=confidence, method="exact")
     )
     return _clip_unit(float(interval.low)), _clip_unit(float(interval.high))
 
@@ -351,8 +361,8 @@ def unrecorded_per_year(
 def _smallest_quantile(q: float, n: int, theta: float) -> int:
     # The interpolation below relies on F(r - 1) < q <= F(r); binom.ppf can be one step off in
     # floating point, so nudge r until that holds exactly as computed here.
-    cdf = _scipy_stats.binom.cdf
-    r = int(_scipy_stats.binom.ppf(q, n, theta))
+    cdf = _distributions().binom.cdf
+    r = int(_distributions().binom.ppf(q, n, theta))
     r = min(max(r, 0), n)
     while r > 0 and cdf(r - 1, n, theta) >= q:
         r -= 1
@@ -363,8 +373,8 @@ def _smallest_quantile(q: float, n: int, theta: float) -> int:
 
 def _funnel_limit(q: float, n: int, theta: float) -> float:
     r = _smallest_quantile(q, n, theta)
-    cdf_at_r = float(_scipy_stats.binom.cdf(r, n, theta))
-    cdf_below_r = float(_scipy_stats.binom.cdf(r - 1, n, theta)) if r > 0 else 0.0
+    cdf_at_r = float(_distributions().binom.cdf(r, n, theta))
+    cdf_below_r = float(_distributions().binom.cdf(r - 1, n, theta)) if r > 0 else 0.0
     step = cdf_at_r - cdf_below_r
     # Spiegelhalter's interpolation makes the discrete binomial limit vary smoothly with n.
     alpha = (cdf_at_r - q) / step if step > 0 else 0.0
@@ -461,8 +471,15 @@ class Agreement:
     gwet_ac1: float | None
 
 
+def _is_numpy_bool(value: object) -> bool:
+    # A numpy bool can only exist once numpy is loaded: looking it up, rather than importing
+    # numpy, keeps this module from loading numpy for callers that never use it.
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.bool_)
+
+
 def _as_decision(value: object) -> bool:
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool) or _is_numpy_bool(value):
         return bool(value)
     # Truthiness would turn the string "no" into a yes, so anything else is refused.
     raise StatsError(f"each decision must be yes or no (True or False), got {value!r}")

@@ -37,7 +37,8 @@ def _assert_plain_float(value: object) -> None:
 
 def test_z_value_is_the_two_sided_normal_quantile() -> None:
     assert stats.z_value(0.95) == pytest.approx(1.959964, abs=1e-6)
-    assert stats.z_value(0.998) == pytest.approx(scipy_stats.norm.ppf(0.999))
+    # From a printed table, not from scipy: z_value is scipy's norm.ppf underneath.
+    assert stats.z_value(0.998) == pytest.approx(3.090232, abs=1e-6)
     _assert_plain_float(stats.z_value(0.9))
 
 
@@ -78,13 +79,37 @@ def test_intervals_match_statsmodels_across_the_grid(
     assert 0.0 <= low <= k / n <= high <= 1.0
 
 
-@pytest.mark.parametrize(("k", "n", "confidence"), GRID)
-def test_exact_interval_matches_scipy_binomtest(k: int, n: int, confidence: float) -> None:
-    expected = scipy_stats.binomtest(k, n).proportion_ci(
-        confidence_level=confidence, method="exact"
+def _binomial_tail_at_most(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p), summed term by term in logs (no scipy)."""
+    if p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 1.0 if k >= n else 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    log_n = math.lgamma(n + 1)
+    return sum(
+        math.exp(log_n - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
+        for i in range(k + 1)
     )
+
+
+@pytest.mark.parametrize(("k", "n", "confidence"), GRID)
+def test_exact_interval_meets_the_clopper_pearson_definition(
+    k: int, n: int, confidence: float
+) -> None:
+    # The exact interval is scipy's binomtest underneath, so it is checked against what
+    # defines it: each bound is the rate at which seeing k (or a result further out) has
+    # probability (1 - confidence) / 2; at k = 0 or k = n that side is 0 or 1.
+    tail = (1 - confidence) / 2
     low, high = stats.proportion_interval(k, n, method="exact", confidence=confidence)
-    assert (low, high) == pytest.approx((expected.low, expected.high), abs=1e-12)
+    if k == 0:
+        assert low == 0.0
+    else:  # P(X >= k | low) = tail
+        assert 1 - _binomial_tail_at_most(k - 1, n, low) == pytest.approx(tail, abs=1e-9)
+    if k == n:
+        assert high == 1.0
+    else:  # P(X <= k | high) = tail
+        assert _binomial_tail_at_most(k, n, high) == pytest.approx(tail, abs=1e-9)
 
 
 @pytest.mark.parametrize(("k", "n", "confidence"), GRID)

@@ -63,11 +63,29 @@ def test_a_formula_in_a_force_name_is_neutralised_in_the_export(client, lead_use
     assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
 
 
-def test_a_commissioners_export_holds_only_their_force(client, commissioner_a, stored, force_a):
+def test_a_commissioners_export_holds_only_their_force(
+    client, commissioner_a, lead_user, stored, force_a, force_b
+):
+    # Downloads that hold Hertfordshire's figures (130 of 181: 71.8%; rapes 10 of 13: 76.9%),
+    # each with what shows it: a lead gets them, so a commissioner's refusal means something.
+    programme = reverse("programme-detail", args=[stored.slug])
+    hertfordshire = {
+        f"{force_b.get_absolute_url()}?_export=csv&_table=figures": "71.8",
+        f"{force_b.get_absolute_url()}?_export=csv&_table=offence-groups": "76.9",
+        f"{force_b.get_absolute_url()}?_export=csv&_table=trend": "71.8",
+        f"{programme}?_export=csv": "Hertfordshire",
+    }
+    client.force_login(lead_user)
+    for url, shown in hertfordshire.items():
+        assert shown in response_text(client, url), url
     client.force_login(commissioner_a)
+    for url, shown in hertfordshire.items():
+        response = client.get(url)
+        assert response.status_code in (403, 404), url
+        assert shown.encode() not in response.content, url
     for table in ("figures", "offence-groups", "trend"):
         text = response_text(client, f"{force_a.get_absolute_url()}?_export=csv&_table={table}")
-        assert "Hertfordshire" not in text
+        assert "Hertfordshire" not in text and "71.8" not in text and "76.9" not in text
     trend = read_csv(client.get(f"{force_a.get_absolute_url()}?_export=csv&_table=trend"))
     assert [r["Rate (%)"] for r in trend] == ["91.7"]
 
