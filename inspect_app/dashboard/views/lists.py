@@ -32,8 +32,8 @@ class InspectionListView(VisibleTableView):
         }
 
 
-# The list leads to the national pages, which compare forces with each other: a
-# commissioner, who may see only their own force, is refused it (403) as they are those.
+# The list leads only to the national pages, which compare forces with each other and
+# refuse a commissioner, who may see only their own force: so does the list (403).
 @method_decorator(allowed_if(access.may_read_national_figures), name="dispatch")
 class ProgrammeListView(VisibleListView):
     """The inspection programmes, newest first, with how many forces each inspected."""
