@@ -40,6 +40,8 @@ from inspect_app.accounts.roles import (
 from inspect_app.core import querysets
 
 LEVELS = ("reference", "figures", "casework")
+EVERY_FORCE = ("every force",)
+NOTHING = ("nothing",)
 
 
 def install():
@@ -58,19 +60,35 @@ def scope(queryset, user):
         raise TypeError(f"{model.__name__} declares no access_level")
     if level == "casework":
         return restrict_casework(queryset, user, model.inspection_path)
-    if not _is_active(user):
-        return queryset.none()
-    role = _role(user)
-    if role in STAFF:
+    seen = figures_scope(user)
+    if seen == EVERY_FORCE:
         return queryset
-    if role in FORCE_READERS and user.force_id is not None:
+    if seen[0] == "force":
         if model.force_path is None:  # not tied to a force: harmless reference data
             return queryset
         # Every path ends at one force, and a force appears at most once on
         # the far side of any to-many step (one inspection per programme),
         # so the filter never repeats a row.
-        return queryset.filter(**{model.force_path: user.force_id})
+        return queryset.filter(**{model.force_path: seen[1]})
     return queryset.none()
+
+
+def figures_scope(user):
+    """What decides which figures ``user`` reads, as a value equal for two readers only if
+    they see the same figures: every force for the inspectorate's staff, one force for a
+    commissioner, nothing for anyone else.
+
+    ``scope`` narrows every figures-level queryset by it, and a figures page built for
+    one reader is served to every reader with the same value (``dashboard.caching``).
+    """
+    if not _is_active(user):
+        return NOTHING
+    role = _role(user)
+    if role in STAFF:
+        return EVERY_FORCE
+    if role in FORCE_READERS and user.force_id is not None:
+        return ("force", user.force_id)
+    return NOTHING
 
 
 def restrict_casework(queryset, user, inspection_path):
@@ -267,22 +285,3 @@ def _join(*parts):
 
 
 # --- what decides a reader's figures --------------------------------------------------------
-
-
-def figures_scope(user):
-    """What decides which figures ``user`` reads, as a value equal for two readers only if
-    they see the same figures: every force for the inspectorate's staff, one force for a
-    commissioner, nothing for anyone else.
-
-    A figures page built for one reader is served to every reader with the same value
-    (``dashboard.caching``), so this follows ``scope`` for the ``"figures"`` level, branch
-    for branch.
-    """
-    if not _is_active(user):
-        return ("nothing",)
-    role = _role(user)
-    if role in STAFF:
-        return ("every force",)
-    if role in FORCE_READERS and user.force_id is not None:
-        return ("force", user.force_id)
-    return ("nothing",)
