@@ -209,7 +209,7 @@ def leads_q():
 
 
 # --- one case under blind double review -----------------------------------------------------
-# ``state`` is the workflow's picture of one case (``inspections.workflow.CaseState``):
+# ``state`` is the workflow's picture of one case (``inspections.workflow.state.CaseState``):
 # its reviews, whether its double review is blind, and which side a user is on.
 
 
