@@ -40,9 +40,20 @@ run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The tests that need PostgreSQL (the staged import, concurrent writers, row locks) run
+# wherever it is: on this machine's PostgreSQL when it answers on 127.0.0.1:5432 and no
+# DATABASE_URL is given (in the environment or .env), on the embedded SQLite otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inspect
 test: setup
-	$(PY) -m pytest
+	@if [ -z "$$DATABASE_URL" ] && ! grep -qs '^DATABASE_URL=' .env && \
+		$(PY) -c "import psycopg2; psycopg2.connect('$(TEST_DATABASE_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "make test: on PostgreSQL at $(TEST_DATABASE_URL) (it answered)"; \
+		DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest $(PYTEST_ARGS); \
+	else \
+		$(PY) -m pytest $(PYTEST_ARGS); \
+	fi
 
+# Full size; `BENCH_SIZE=smoke make bench` runs each in seconds, as CI does.
 bench: setup
 	$(PY) -m bench
 

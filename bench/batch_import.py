@@ -3,7 +3,7 @@
 ``main()`` prints two lines:
 
 * ``batch_import: ratio R (target 3)`` — seconds to validate and import a
-  100,000-row CSV with decisions (``services.receive`` + ``process_batch``,
+  100,000-row CSV with decisions (``receiving.receive`` + ``processing.process_batch``,
   the path an upload takes) over seconds for PostgreSQL to COPY the same
   rows into equivalent tables: the cases and reviews the import wrote,
   copied into tables made ``LIKE`` the real ones (the same columns, types,
@@ -26,6 +26,7 @@ Each import runs in a fresh subprocess (``--child``) so its peak memory
 (``ru_maxrss``) is its own. It uses a database of its own,
 ``inspect_bench_import`` on ``BENCH_POSTGRES`` (default
 postgres://postgres@127.0.0.1:5432), created and migrated if missing.
+``BENCH_SIZE=smoke`` imports 2,000 rows once, and 10,000 for the memory ratio.
 """
 
 import csv
@@ -40,13 +41,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import sized
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 DATABASE = "inspect_bench_import"
-SPEED_ROWS = 100_000
-MEMORY_ROWS = (100_000, 1_000_000)
+SPEED_ROWS = sized(100_000, 2_000)
+MEMORY_ROWS = (SPEED_ROWS, sized(1_000_000, 10_000))
 BASELINE_ROWS = 10
-RUNS = 3
+RUNS = sized(3, 1)
 TIME_TARGET = 3
 MEMORY_TARGET = 1.2
 REVIEWER = "bench-inspector"
@@ -283,7 +286,7 @@ def child(path):
     from inspect_app.accounts.roles import Role
     from inspect_app.compliance import tasks as compliance_tasks
     from inspect_app.inspections.models import Inspection, Programme
-    from inspect_app.uploads import services
+    from inspect_app.uploads import processing, receiving
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -300,8 +303,8 @@ def child(path):
     # The figures' recompute is another benchmark's business.
     with mock.patch.object(compliance_tasks.recompute_programme_figures, "apply_async"):
         started = time.perf_counter()
-        batch = services.receive(inspection, path, filename=os.path.basename(path))
-        outcome = services.process_batch(batch.pk)
+        batch = receiving.receive(inspection, path, filename=os.path.basename(path))
+        outcome = processing.process_batch(batch.pk)
         seconds = time.perf_counter() - started
     if not outcome.ok:
         raise SystemExit(f"the benchmark file did not import: {outcome.errors[:5]}")

@@ -15,7 +15,8 @@ where R is the page's throughput over the sign-in page's, and P its 99th
 percentile latency in milliseconds.
 
 DASHBOARD_CLIENTS, DASHBOARD_SECONDS and DASHBOARD_MAX_REQUESTS change the
-bounds; BENCH_CASES the data size; BENCH_REUSE=1 keeps a database built by an
+bounds; BENCH_CASES the data size (``BENCH_SIZE=smoke``: 5,000 cases, 2 clients
+for 1 s); BENCH_REUSE=1 keeps a database built by an
 earlier run of the same size. The server comes from DATABASE_URL when it is a
 PostgreSQL URL (see ``bench.recompute.server_url``).
 """
@@ -35,12 +36,12 @@ from pathlib import Path
 # bench.recompute reads the database name when imported: this benchmark's own.
 os.environ.setdefault("BENCH_DATABASE", "inspect_bench_dashboard")
 
-from bench import recompute  # noqa: E402
+from bench import recompute, sized  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CLIENTS = int(os.environ.get("DASHBOARD_CLIENTS", "16"))
-SECONDS = float(os.environ.get("DASHBOARD_SECONDS", "30"))
-MAX_REQUESTS = int(os.environ.get("DASHBOARD_MAX_REQUESTS", "200000"))
+CLIENTS = sized(16, 2, "DASHBOARD_CLIENTS")
+SECONDS = sized(30.0, 1.0, "DASHBOARD_SECONDS", float)
+MAX_REQUESTS = sized(200_000, 200_000, "DASHBOARD_MAX_REQUESTS")
 RATIO_TARGET = 0.25
 P99_TARGET_MS = 250
 USERNAME = "bench-lead"

@@ -16,7 +16,8 @@ It prints the bytes sent for plotly.js and then
     first_load: ratio R (target 3)
 
 where R is the median chart-page time over the median sign-in time.
-FIRST_LOAD_RUNS changes the number of runs; CHROMIUM_PATH the browser.
+FIRST_LOAD_RUNS changes the number of runs (one under ``BENCH_SIZE=smoke``);
+CHROMIUM_PATH the browser.
 """
 
 import os
@@ -30,10 +31,10 @@ from pathlib import Path
 # bench.recompute reads the database name when imported: this benchmark's own.
 os.environ.setdefault("BENCH_DATABASE", "inspect_bench_first_load")
 
-from bench import dashboard, recompute  # noqa: E402
+from bench import dashboard, recompute, sized  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = int(os.environ.get("FIRST_LOAD_RUNS", "5"))
+RUNS = sized(5, 1, "FIRST_LOAD_RUNS")
 TARGET = 3
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 USERNAME = "lead"

@@ -12,7 +12,8 @@ where E is the share of requests that failed (an exception or a status of 400
 or more), after a line with the request count, throughput and 99th-percentile
 latency.
 
-LOAD_CLIENTS, LOAD_SECONDS and LOAD_MAX_REQUESTS change the bounds; the
+LOAD_CLIENTS, LOAD_SECONDS and LOAD_MAX_REQUESTS change the bounds
+(``BENCH_SIZE=smoke``: 4 clients for 2 s); the
 server comes from DATABASE_URL when it is a PostgreSQL URL.
 """
 
@@ -27,14 +28,15 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bench import sized
 from bench.dashboard import free_port, sign_in
 from bench.recompute import server_url, with_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "inspect_bench_load"
-CLIENTS = int(os.environ.get("LOAD_CLIENTS", "50"))
-SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
-MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "200000"))
+CLIENTS = sized(50, 4, "LOAD_CLIENTS")
+SECONDS = sized(60.0, 2.0, "LOAD_SECONDS", float)
+MAX_REQUESTS = sized(200_000, 200_000, "LOAD_MAX_REQUESTS")
 PASSWORD = "load-test-passphrase"
 
 #: Dashboard and review pages of the demo programme, as an admin sees them.
@@ -104,6 +106,7 @@ def app_environment():
         DEMO_PASSWORD=PASSWORD,
         # The load signs in once; throttling is not what is measured.
         AXES_FAILURE_LIMIT="1000",
+        LOG_LEVEL="WARNING",  # only the benchmark's own lines
     )
     return env
 

@@ -16,8 +16,9 @@ recompute's peak memory.
 
 The server comes from DATABASE_URL when that is a PostgreSQL URL, otherwise
 postgres://postgres@127.0.0.1:5432/bench; only the database name is replaced.
-BENCH_CASES changes the number of cases; BENCH_REUSE=1 keeps a database built
-by an earlier run of the same size; BENCH_DATABASE names the database.
+BENCH_CASES changes the number of cases (5,000 under ``BENCH_SIZE=smoke``, with
+one run each); BENCH_REUSE=1 keeps a database built by an earlier run of the
+same size; BENCH_DATABASE names the database.
 """
 
 import os
@@ -28,9 +29,11 @@ import time
 import tracemalloc
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import sized
+
 TARGET = 3
-RUNS = 5
-CASES = int(os.environ.get("BENCH_CASES", "1000000"))
+RUNS = sized(5, 1)
+CASES = sized(1_000_000, 5_000, "BENCH_CASES")
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "inspect_bench")
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/bench"
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")

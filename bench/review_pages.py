@@ -23,7 +23,8 @@ where R is the page's throughput over the sign-in page's and P is 250 ms
 over the page's 99th-percentile latency (1 or more: p99 within 250 ms).
 
 REVIEW_BENCH_CLIENTS, REVIEW_BENCH_SECONDS and REVIEW_BENCH_CASES change
-the bounds and the size; BENCH_REUSE=1 keeps a database built by an earlier
+the bounds and the size (``BENCH_SIZE=smoke``: 3,000 cases, 2 clients for
+1 s); BENCH_REUSE=1 keeps a database built by an earlier
 run of the same size. The server comes from DATABASE_URL when it is a
 PostgreSQL URL (see ``bench.recompute.server_url``).
 """
@@ -37,11 +38,11 @@ import time
 # bench.recompute reads the database name when imported: this benchmark's own.
 os.environ.setdefault("BENCH_DATABASE", "inspect_bench_review_pages")
 
-from bench import dashboard, recompute  # noqa: E402
+from bench import dashboard, recompute, sized  # noqa: E402
 
-CLIENTS = int(os.environ.get("REVIEW_BENCH_CLIENTS", "16"))
-SECONDS = float(os.environ.get("REVIEW_BENCH_SECONDS", "30"))
-CASES = int(os.environ.get("REVIEW_BENCH_CASES", "100000"))
+CLIENTS = sized(16, 2, "REVIEW_BENCH_CLIENTS")
+SECONDS = sized(30.0, 1.0, "REVIEW_BENCH_SECONDS", float)
+CASES = sized(100_000, 3_000, "REVIEW_BENCH_CASES")
 RATIO_TARGET = 0.25
 P99_TARGET_MS = 250
 SLUG = "essex-review-bench"
@@ -161,8 +162,8 @@ def build():
     from forces.models import Force
     from inspect_app.accounts.models import User
     from inspect_app.accounts.roles import Role
-    from inspect_app.inspections import workflow
     from inspect_app.inspections.models import Inspection, InspectionStatus, Programme
+    from inspect_app.inspections.workflow import sample
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -181,7 +182,7 @@ def build():
     User.objects.create(username=LEAD, role=Role.LEAD_INSPECTOR)
     adjudicator = User.objects.create(username="bench-lead-2", role=Role.LEAD_INSPECTOR)
     inspection.inspectors.add(*inspectors)
-    limit = workflow._first_key_outside(float(SHARE)).to_bytes(8, "big")
+    limit = sample._first_key_outside(float(SHARE)).to_bytes(8, "big")
     values = {
         "inspection": inspection.pk,
         "inspectors": [user.pk for user in inspectors],
