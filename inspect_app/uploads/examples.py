@@ -6,8 +6,6 @@ out of step with what the import accepts.
 
 import io
 
-import openpyxl
-
 from inspect_app.accounts import access
 from inspect_app.core.spreadsheet import csv_text, neutralised_row
 from inspect_app.inspections.decisions import DECISION_FIELDS
@@ -19,6 +17,8 @@ def template_csv() -> str:
 
 
 def template_xlsx() -> bytes:
+    import openpyxl  # only this download needs it: not loaded with every page
+
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Batch")
     sheet.append(neutralised_row(COLUMN_NAMES))

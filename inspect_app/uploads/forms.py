@@ -2,7 +2,7 @@
 
 from django import forms
 
-from inspect_app.uploads import services
+from inspect_app.uploads.receiving import max_bytes
 
 ACCEPTED_EXTENSIONS = (".csv", ".xlsx")
 
@@ -27,10 +27,10 @@ class BatchUploadForm(forms.Form):
         if not upload.name.lower().endswith(ACCEPTED_EXTENSIONS):
             raise forms.ValidationError("The file must be a .csv or an .xlsx file")
         # Refused before a byte of it is read.
-        if upload.size > services.max_bytes():
+        if upload.size > max_bytes():
             raise forms.ValidationError(
                 f"The file is {upload.size / 1048576:,.1f} MB; the most that can be uploaded "
-                f"is {services.max_bytes() / 1048576:,.1f} MB: split it into smaller batches"
+                f"is {max_bytes() / 1048576:,.1f} MB: split it into smaller batches"
             )
         return upload
 

@@ -18,8 +18,6 @@ import re
 import zipfile
 from collections.abc import Iterator
 
-import openpyxl
-
 UTF8_BOM = b"\xef\xbb\xbf"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
@@ -230,6 +228,10 @@ class XlsxRows:
         """The workbook, read-only, closed when done (None if ``unless``)."""
         if unless:
             return contextlib.nullcontext()
+        # Imported here: every process that loads the uploads app (each manage.py
+        # command, each web worker) would otherwise pay for openpyxl at start-up.
+        import openpyxl
+
         try:
             workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=data_only)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:

@@ -1,8 +1,9 @@
 """Pages for uploading a sample batch, following its progress and reading the result.
 
-Admins only. Every object comes through ``visible_to(request.user)``; the
-work itself is done by :mod:`inspect_app.uploads.services`, the same code the
-command line runs.
+Admins only. Every object comes through ``visible_to(request.user)``. The
+pages parse and render: receiving, withdrawing and their audit entries are
+the work of :mod:`receiving` and :mod:`withdrawal`, the same code the command
+line runs.
 """
 
 from django.contrib import messages
@@ -11,15 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from inspect_app.accounts import access, audit
+from inspect_app.accounts import access
 from inspect_app.accounts.decorators import allowed_if
-from inspect_app.accounts.models import AuditAction
 from inspect_app.core.spreadsheet import csv_text
 from inspect_app.inspections.models import BatchStatus, Inspection, SampleBatch
-from inspect_app.uploads import examples, services
+from inspect_app.uploads import examples, receiving, tasks, withdrawal
 from inspect_app.uploads.columns import COLUMNS
 from inspect_app.uploads.errors import MAX_STORED_ERRORS, BatchError
 from inspect_app.uploads.forms import BatchUploadForm
+from inspect_app.uploads.progress import read_progress
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: How often the progress page asks again, without JavaScript (seconds).
@@ -51,26 +52,19 @@ def batch_upload(request, slug):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = services.receive(
+            batch = receiving.receive(
                 inspection,
                 upload,
                 filename=upload.name,
-                uploaded_by=request.user,
+                by=request.user,
+                request=request,
                 ignored_columns=form.cleaned_data["ignore_columns"],
             )
-        except services.BatchRefused as refusal:
+        except receiving.BatchRefused as refusal:
             for error in refusal.errors:
                 form.add_error("file", error.message[0].upper() + error.message[1:])
         else:
-            audit.record(
-                AuditAction.UPLOAD,
-                actor=request.user,
-                request=request,
-                target=f"batch {batch.pk} of {inspection.slug}",
-                filename=batch.original_filename,
-                sha256=batch.content_sha256,
-            )
-            services.start_processing(batch)
+            tasks.start_processing(batch)
             return redirect("batch-detail", pk=batch.pk)
     batches = (
         SampleBatch.objects.visible_to(request.user)
@@ -85,7 +79,7 @@ def batch_upload(request, slug):
             "form": form,
             "batches": batches,
             "columns": COLUMNS,
-            "max_megabytes": services.max_bytes() / 1048576,
+            "max_megabytes": receiving.max_bytes() / 1048576,
         },
         status=400 if form.errors else 200,
     )
@@ -93,7 +87,7 @@ def batch_upload(request, slug):
 
 def _status(batch) -> dict:
     """What the progress page and its JSON poll show."""
-    progress = services.read_progress(batch.pk)
+    progress = read_progress(batch.pk)
     finished = batch.status not in (BatchStatus.PENDING, BatchStatus.PROCESSING)
     percent = 100 if finished else progress.get("percent", 0)
     return {
@@ -126,7 +120,7 @@ def batch_detail(request, pk):
         "max_stored_errors": MAX_STORED_ERRORS,
     }
     if batch.status == BatchStatus.IMPORTED:
-        context["withdrawal_blockers"] = services.withdrawal_blockers(batch)
+        context["withdrawal_blockers"] = withdrawal.withdrawal_blockers(batch)
     return render(request, "uploads/batch_detail.html", context)
 
 
@@ -157,20 +151,13 @@ def batch_errors_csv(request, pk):
 def batch_withdraw(request, pk):
     """Confirm, then remove the batch's cases and reviews, if none has been worked on."""
     batch = _batch(request, pk)
-    blockers = services.withdrawal_blockers(batch)
+    blockers = withdrawal.withdrawal_blockers(batch)
     if request.method == "POST" and not blockers:
         try:
-            removed = services.withdraw(batch, request.user)
-        except services.WithdrawalRefused as refusal:
+            removed = withdrawal.withdraw(batch, request.user, request=request)
+        except withdrawal.WithdrawalRefused as refusal:
             blockers = [str(refusal)]
         else:
-            audit.record(
-                AuditAction.WITHDRAWAL,
-                actor=request.user,
-                request=request,
-                target=f"batch {batch.pk} of {batch.inspection.slug}",
-                cases_removed=removed,
-            )
             messages.success(
                 request, f"Batch withdrawn: {removed:,} cases and their reviews were removed."
             )
@@ -182,7 +169,7 @@ def batch_withdraw(request, pk):
             "batch": batch,
             "inspection": batch.inspection,
             "blockers": blockers,
-            "assigned": services.assigned_cases(batch),
+            "assigned": withdrawal.assigned_cases(batch),
         },
         status=409 if request.method == "POST" and blockers else 200,
     )

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from inspect_app.inspections.models import CaseReview, SampleBatch, SampledCase
-from inspect_app.uploads import services
+from inspect_app.uploads import processing, tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,7 @@ BAD = "reference,record_type,reported_at\nB1,incident,31/02/2014\nB2,crime,2014-
 @pytest.fixture
 def held_in_the_queue(monkeypatch):
     """Uploads wait (as they would for a busy worker) until the test processes them."""
-    monkeypatch.setattr(services, "start_processing", lambda batch: None)
+    monkeypatch.setattr(tasks, "start_processing", lambda batch: None)
 
 
 def upload(page, live_server, inspection, path):
@@ -55,7 +55,7 @@ def test_an_admin_uploads_a_batch_watches_its_progress_and_sees_the_result(
     expect(page.locator("progress")).to_be_visible()
     screenshot("progress")
 
-    services.process_batch(SampleBatch.objects.get().pk)  # the worker's turn
+    processing.process_batch(SampleBatch.objects.get().pk)  # the worker's turn
 
     # The script notices and shows the result without a reload by hand.
     expect(page.get_by_role("heading", name="40 rows imported")).to_be_visible(timeout=15_000)

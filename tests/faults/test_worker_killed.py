@@ -7,7 +7,7 @@ import time
 import pytest
 
 from inspect_app.inspections.models import SampleBatch, SampledCase
-from inspect_app.uploads import services
+from inspect_app.uploads import progress, receiving, tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -42,11 +42,11 @@ def test_a_killed_worker_leaves_nothing_half_written_and_the_retry_completes(
     # Messages a dead worker held come back after this many seconds.
     first = start_celery_worker(CELERY_VISIBILITY_TIMEOUT="5", MEDIA_ROOT=str(settings.MEDIA_ROOT))
     path = write_big_batch(tmp_path / "big.csv", ROWS)
-    batch = services.receive(inspection_a, str(path), filename="big.csv", uploaded_by=admin_user)
-    services.start_processing(batch)  # outside a transaction: queued at once
+    batch = receiving.receive(inspection_a, str(path), filename="big.csv", by=admin_user)
+    tasks.start_processing(batch)  # outside a transaction: queued at once
 
     def mid_import():
-        phase = services.read_progress(batch.pk).get("phase")
+        phase = progress.read_progress(batch.pk).get("phase")
         status = SampleBatch.objects.get(pk=batch.pk).status
         return phase if status == "processing" and phase else None
 

@@ -17,10 +17,10 @@ import django
 def main(batch_id, marker):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inspect_app.settings")
     django.setup()
-    from inspect_app.uploads import services
+    from inspect_app.uploads import processing, progress, writing
 
-    services.WRITE_CHUNK = 5
-    report = services.Progress.report
+    writing.WRITE_CHUNK = 5
+    report = progress.Progress.report
 
     def report_then_hang(self, phase, fraction, rows_done, rows_total=None):
         report(self, phase, fraction, rows_done, rows_total)
@@ -28,8 +28,8 @@ def main(batch_id, marker):
             Path(marker).write_text(str(rows_done))
             time.sleep(600)  # killed long before this ends
 
-    services.Progress.report = report_then_hang
-    services.process_batch(batch_id)
+    progress.Progress.report = report_then_hang
+    processing.process_batch(batch_id)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
-from inspect_app.uploads import examples, services
+from inspect_app.uploads import examples, receiving
 from tests.management import run_command
 from tests.uploads.conftest import HEADER
 
@@ -213,7 +213,7 @@ def test_an_import_asks_for_the_figures_to_be_recomputed(
 ):
     asked = []
     monkeypatch.setattr(
-        "inspect_app.uploads.services.request_recompute",
+        "inspect_app.compliance.signals.request_recompute",
         lambda programme_id: asked.append(programme_id),
     )
     imported(write_file("\n".join(ROWS)), inspection_a)
@@ -259,7 +259,7 @@ def test_receiving_a_file_asks_for_no_recompute_until_the_batch_changes(
 ):
     asked = []
     monkeypatch.setattr("inspect_app.compliance.signals.request_recompute", asked.append)
-    batch = services.receive(inspection_a, write_file("\n".join(ROWS)), filename="a.csv")
+    batch = receiving.receive(inspection_a, write_file("\n".join(ROWS)), filename="a.csv")
     assert asked == []  # a batch just uploaded has no cases to count
     batch.save()
     assert asked == [inspection_a.programme_id]

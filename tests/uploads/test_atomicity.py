@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
-from inspect_app.uploads import services
+from inspect_app.uploads import processing, receiving, staging, writing
+from inspect_app.uploads.errors import ErrorLog
 from tests.conftest import ROOT, postgres_url
 from tests.management import run_command
 
@@ -30,7 +31,7 @@ def _break_the_write(monkeypatch, on_chunk, error):
     """
     calls = []
     if connection.vendor == "postgresql":
-        real = services._write_staged_chunk
+        real = staging._write_staged_chunk
 
         def broken(*args, **kwargs):
             calls.append(1)
@@ -38,7 +39,7 @@ def _break_the_write(monkeypatch, on_chunk, error):
                 raise error
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(services, "_write_staged_chunk", broken)
+        monkeypatch.setattr(staging, "_write_staged_chunk", broken)
     else:
         real = SampledCase.objects.bulk_create
 
@@ -53,8 +54,8 @@ def _break_the_write(monkeypatch, on_chunk, error):
 
 
 def _batch(inspection, user=None):
-    return services.receive(
-        inspection, SimpleUploadedFile("k.csv", CONTENT), filename="k.csv", uploaded_by=user
+    return receiving.receive(
+        inspection, SimpleUploadedFile("k.csv", CONTENT), filename="k.csv", by=user
     )
 
 
@@ -63,12 +64,12 @@ def test_an_error_inside_the_write_rolls_every_row_back_and_fails_the_batch(
     inspection_a, inspector_user, monkeypatch
 ):
     with monkeypatch.context() as patched:
-        patched.setattr(services, "WRITE_CHUNK", 5)
+        patched.setattr(writing, "WRITE_CHUNK", 5)
         if connection.vendor == "postgresql":
             # One pass: the failure comes in the third chunk of the write from staging.
             _break_the_write(patched, 3, RuntimeError("the disk caught fire"))
         else:
-            parsed = services._parsed
+            parsed = writing._parsed
 
             def failing_after_twelve_rows(parser, rows):
                 for count, row in enumerate(parsed(parser, rows), start=1):
@@ -76,9 +77,9 @@ def test_an_error_inside_the_write_rolls_every_row_back_and_fails_the_batch(
                         raise RuntimeError("the disk caught fire")
                     yield row
 
-            patched.setattr(services, "_parsed", failing_after_twelve_rows)
+            patched.setattr(writing, "_parsed", failing_after_twelve_rows)
         batch = _batch(inspection_a)
-        outcome = services.process_batch(batch.pk)
+        outcome = processing.process_batch(batch.pk)
 
     assert SampledCase.objects.count() == 0 and CaseReview.objects.count() == 0
     assert CaseReview.history.count() == 0
@@ -92,27 +93,27 @@ def test_an_error_inside_the_write_rolls_every_row_back_and_fails_the_batch(
         )
     )
     # The same file may be uploaded again (a failed batch does not count as a duplicate).
-    assert services.process_batch(_batch(inspection_a).pk).imported == ROWS
+    assert processing.process_batch(_batch(inspection_a).pk).imported == ROWS
 
 
 @pytest.mark.django_db
 def test_a_lost_database_connection_leaves_the_batch_to_be_retried(
     inspection_a, inspector_user, monkeypatch
 ):
-    monkeypatch.setattr(services, "WRITE_CHUNK", 5)
+    monkeypatch.setattr(writing, "WRITE_CHUNK", 5)
     _break_the_write(monkeypatch, 3, OperationalError("server closed the connection unexpectedly"))
     batch = _batch(inspection_a)
     with pytest.raises(OperationalError):
-        services.process_batch(batch.pk)
+        processing.process_batch(batch.pk)
     assert SampledCase.objects.count() == 0
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PROCESSING  # the task's retry picks it up
 
-    outcome = services.process_batch(batch.pk)  # the retry
+    outcome = processing.process_batch(batch.pk)  # the retry
     assert outcome.imported == ROWS
     assert SampledCase.objects.count() == ROWS and CaseReview.objects.count() == ROWS
     # Delivered once more after that (acks_late): nothing changes.
-    assert services.process_batch(batch.pk).imported == ROWS
+    assert processing.process_batch(batch.pk).imported == ROWS
     assert SampledCase.objects.count() == ROWS
 
 
@@ -172,7 +173,7 @@ def test_a_worker_killed_mid_write_leaves_nothing_and_the_retry_completes(
 
     # The task is delivered again (acks_late): this time it completes. The
     # killed session's lock on the batch is gone with it, or this would wait.
-    outcome = services.process_batch(batch.pk)
+    outcome = processing.process_batch(batch.pk)
     assert outcome.imported == ROWS
     assert SampledCase.objects.filter(batch=batch).count() == ROWS
     assert SampleBatch.objects.get(pk=batch.pk).status == BatchStatus.IMPORTED
@@ -195,14 +196,14 @@ def test_a_second_delivery_that_loses_the_race_does_not_undo_the_import(
     inspection_a, inspector_user
 ):
     batch = _batch(inspection_a)
-    assert services.process_batch(batch.pk).imported == ROWS
+    assert processing.process_batch(batch.pk).imported == ROWS
     # A duplicate delivery that was already validating when the first committed
     # (and deleted the file) fails to read it: that failure must not stick.
-    errors = services.ErrorLog()
+    errors = ErrorLog()
     errors.add(1, "(file)", "the uploaded file is no longer available")
-    outcome = services._fail(SampleBatch.objects.get(pk=batch.pk), errors)
+    outcome = processing._fail(SampleBatch.objects.get(pk=batch.pk), errors)
     assert outcome.imported == ROWS
     assert SampleBatch.objects.get(pk=batch.pk).status == BatchStatus.IMPORTED
     # And a plain redelivery afterwards is a no-op.
-    assert services.process_batch(batch.pk).imported == ROWS
+    assert processing.process_batch(batch.pk).imported == ROWS
     assert SampledCase.objects.count() == ROWS

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from inspect_app.inspections.models import BatchStatus, SampleBatch, SampledCase
-from inspect_app.uploads import services
+from inspect_app.uploads import processing, progress, receiving
 from inspect_app.uploads.errors import MAX_STORED_ERRORS
 from tests.uploads.conftest import HEADER
 
@@ -67,8 +67,8 @@ def test_a_good_file_goes_from_upload_through_progress_to_its_result(
 def test_the_progress_page_refreshes_without_javascript_and_polls_with_it(
     admin_client, inspection_a, admin_user
 ):
-    batch = services.receive(inspection_a, _file(GOOD), filename="b.csv", uploaded_by=admin_user)
-    services.Progress(batch.pk).report("checking", 0.5, 1200)
+    batch = receiving.receive(inspection_a, _file(GOOD), filename="b.csv", by=admin_user)
+    progress.Progress(batch.pk).report("checking", 0.5, 1200)
 
     page = admin_client.get(reverse("batch-detail", kwargs={"pk": batch.pk}))
     html = page.content.decode()
@@ -91,7 +91,7 @@ def test_the_progress_page_refreshes_without_javascript_and_polls_with_it(
         "result_url": reverse("batch-detail", kwargs={"pk": batch.pk}),
     }
 
-    services.process_batch(batch.pk)
+    processing.process_batch(batch.pk)
     status = admin_client.get(reverse("batch-status", kwargs={"pk": batch.pk})).json()
     assert status["finished"] and status["percent"] == 100 and status["rows_done"] == 2
 
@@ -148,7 +148,7 @@ def test_a_file_too_big_is_refused_on_the_form_before_it_is_read(
     admin_client, inspection_a, settings, monkeypatch
 ):
     settings.BATCH_MAX_BYTES = 10
-    monkeypatch.setattr(services, "receive", lambda *a, **k: pytest.fail("file was processed"))
+    monkeypatch.setattr(receiving, "receive", lambda *a, **k: pytest.fail("file was processed"))
     response = upload(admin_client, inspection_a, GOOD)
     assert response.status_code == 400
     assert "the most that can be uploaded" in response.content.decode()
@@ -198,7 +198,7 @@ def test_the_downloads(admin_client, inspection_a):
     "user_fixture", ["lead_user", "inspector_user", "unassigned_inspector", "commissioner_a"]
 )
 def test_only_admins_may_use_the_pages(user_fixture, request, client, inspection_a, admin_user):
-    batch = services.receive(inspection_a, _file(GOOD), filename="b.csv", uploaded_by=admin_user)
+    batch = receiving.receive(inspection_a, _file(GOOD), filename="b.csv", by=admin_user)
     client.force_login(request.getfixturevalue(user_fixture))
     for url in (
         reverse("batch-upload", kwargs={"slug": inspection_a.slug}),

@@ -346,7 +346,8 @@ def test_the_size_limit_is_checked_before_the_file_is_read(
     def must_not_parse(*args, **kwargs):
         raise AssertionError("the file was parsed")
 
-    monkeypatch.setattr("inspect_app.uploads.services.open_rows", must_not_parse)
+    monkeypatch.setattr("inspect_app.uploads.checking.open_rows", must_not_parse)
+    monkeypatch.setattr("inspect_app.uploads.writing.open_rows", must_not_parse)
     for extra in ((), ("--dry-run",)):
         status, _, err = run_command(
             "import_batch", str(path), "--inspection", inspection_a.slug, *extra
@@ -360,7 +361,7 @@ def test_the_size_limit_is_checked_before_the_file_is_read(
 def test_the_same_file_twice_is_refused_but_may_follow_a_withdrawn_one(
     write_file, inspection_a, admin_user
 ):
-    from inspect_app.uploads import services
+    from inspect_app.uploads import withdrawal
 
     path = write_file(HEADER + "\nA1,incident,2014-03-01,,\n")
     assert run_command("import_batch", str(path), "--inspection", inspection_a.slug)[0] == 0
@@ -376,7 +377,7 @@ def test_the_same_file_twice_is_refused_but_may_follow_a_withdrawn_one(
     assert status == 1 and "already been uploaded" in err
     assert SampledCase.objects.count() == 1
 
-    services.withdraw(SampleBatch.objects.get(), admin_user)
+    withdrawal.withdraw(SampleBatch.objects.get(), admin_user)
     assert run_command("import_batch", str(path), "--inspection", inspection_a.slug)[0] == 0
 
 

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 
 from inspect_app.inspections.models import BatchStatus, CaseReview, SampleBatch, SampledCase
-from inspect_app.uploads import services
-from inspect_app.uploads.validation import LONDON
+from inspect_app.uploads import processing, progress, receiving, staging, withdrawal, writing
+from inspect_app.uploads.values import LONDON
 from tests.uploads.conftest import nothing_written
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +33,13 @@ def needs_postgres():
 
 def _import(inspection, content, name="batch.csv"):
     data = content if isinstance(content, bytes) else content.encode()
-    batch = services.receive(inspection, SimpleUploadedFile(name, data), filename=name)
-    return services.process_batch(batch.pk, max_errors=None)
+    batch = receiving.receive(inspection, SimpleUploadedFile(name, data), filename=name)
+    return processing.process_batch(batch.pk, max_errors=None)
 
 
 def _staging_left():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{services.STAGING_TABLE}"])
+        cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{staging.STAGING_TABLE}"])
         return cursor.fetchone()[0]
 
 
@@ -63,7 +63,7 @@ def test_an_error_late_in_the_file_leaves_no_rows_and_no_staging(
 ):
     needs_postgres()
     # Small flushes: many COPYs into staging have happened before the bad row.
-    monkeypatch.setattr(services, "STAGE_FLUSH_ROWS", 4)
+    monkeypatch.setattr(staging, "STAGE_FLUSH_ROWS", 4)
     rows = _good_rows(40)
     rows.append(("LATE", "incident", "2099-01-01", "", "", "", "", "", ""))
     outcome = _import(inspection_a, _csv(rows))
@@ -82,8 +82,8 @@ def test_a_failure_while_staging_rolls_back_and_leaves_the_batch_to_retry(
 ):
     needs_postgres()
 
-    monkeypatch.setattr(services, "STAGE_FLUSH_ROWS", 5)
-    flush = services._Staging.flush
+    monkeypatch.setattr(staging, "STAGE_FLUSH_ROWS", 5)
+    flush = staging._Staging.flush
     calls = []
 
     def flaky(self):
@@ -92,19 +92,19 @@ def test_a_failure_while_staging_rolls_back_and_leaves_the_batch_to_retry(
             raise OperationalError("server closed the connection unexpectedly")
         return flush(self)
 
-    monkeypatch.setattr(services._Staging, "flush", flaky)
+    monkeypatch.setattr(staging._Staging, "flush", flaky)
     content = _csv(_good_rows(23))
-    batch = services.receive(
+    batch = receiving.receive(
         inspection_a, SimpleUploadedFile("s.csv", content.encode()), filename="s.csv"
     )
     with pytest.raises(OperationalError):
-        services.process_batch(batch.pk)
+        processing.process_batch(batch.pk)
     assert nothing_written() and _staging_left() is None
     assert SampleBatch.objects.get(pk=batch.pk).status == BatchStatus.PROCESSING
-    assert services.process_batch(batch.pk).imported == 23
+    assert processing.process_batch(batch.pk).imported == 23
     assert _staging_left() is None
     # Delivered again: nothing changes.
-    assert services.process_batch(batch.pk).imported == 23
+    assert processing.process_batch(batch.pk).imported == 23
     assert SampledCase.objects.count() == 23 and CaseReview.objects.count() == 23
 
 
@@ -112,7 +112,7 @@ def test_duplicates_are_reported_as_the_scratch_file_check_reports_them(
     inspection_a, inspector_user, case_a, monkeypatch, tmp_path
 ):
     """PostgreSQL finds them in SQL, the dry run in its scratch file: the same errors."""
-    monkeypatch.setattr(services, "STAGE_FLUSH_ROWS", 3)
+    monkeypatch.setattr(staging, "STAGE_FLUSH_ROWS", 3)
     rows = _good_rows(6)
     rows += [
         ("G1", "incident", "2014-03-01", "", "", "", "", "", ""),  # repeats row 3
@@ -125,7 +125,7 @@ def test_duplicates_are_reported_as_the_scratch_file_check_reports_them(
     content = _csv(rows)
     path = tmp_path / "dups.csv"
     path.write_text(content)
-    dry_run = services.check_file(path, inspection_a, filename="dups.csv", max_errors=None)
+    dry_run = processing.check_file(path, inspection_a, filename="dups.csv", max_errors=None)
 
     outcome = _import(inspection_a, content, name="dups.csv")
 
@@ -169,7 +169,7 @@ AWKWARD_TEXT = [
 
 
 def test_awkward_text_arrives_exactly(inspection_a, inspector_user, monkeypatch):
-    monkeypatch.setattr(services, "STAGE_FLUSH_ROWS", 5)
+    monkeypatch.setattr(staging, "STAGE_FLUSH_ROWS", 5)
     rows = [
         (f"T{n}\\x", "incident", "2014-03-01", "", text, "yes", "yes", "isla-inspector", text)
         for n, text in enumerate(AWKWARD_TEXT)
@@ -220,21 +220,21 @@ def test_values_arrive_as_the_two_pass_path_stores_them(inspection_a, inspector_
     assert batch.status == BatchStatus.IMPORTED and batch.row_count == 5
     assert all(case.batch_id == batch.pk for case in cases.values())
     assert all(case.created_at <= batch.finished_at for case in cases.values())
-    assert services.withdrawal_blockers(batch) == []
+    assert withdrawal.withdrawal_blockers(batch) == []
 
 
 def test_progress_is_reported_for_each_chunk_of_the_write(
     inspection_a, inspector_user, monkeypatch
 ):
-    monkeypatch.setattr(services, "WRITE_CHUNK", 4)
+    monkeypatch.setattr(writing, "WRITE_CHUNK", 4)
     seen = []
-    report = services.Progress.report
+    report = progress.Progress.report
 
     def recording(self, phase, fraction, rows_done, rows_total=None):
         seen.append((phase, rows_done, rows_total))
         report(self, phase, fraction, rows_done, rows_total)
 
-    monkeypatch.setattr(services.Progress, "report", recording)
+    monkeypatch.setattr(progress.Progress, "report", recording)
     assert _import(inspection_a, _csv(_good_rows(10))).imported == 10
     importing = [(done, total) for phase, done, total in seen if phase == "importing"]
     assert importing[:3] == [(4, 10), (8, 10), (10, 10)]

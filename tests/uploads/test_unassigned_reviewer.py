@@ -7,7 +7,7 @@ the staging table; on SQLite, two passes), the dry run, and the upload's stored 
 
 import pytest
 
-from inspect_app.uploads import services
+from inspect_app.uploads import processing, receiving
 from inspect_app.uploads.errors import ErrorLog, RowsMessage, RowSpans
 from tests.factories import UserFactory
 from tests.management import run_command
@@ -52,7 +52,7 @@ def test_a_whole_file_by_one_unassigned_reviewer_is_one_message(
     assert import_lines(write_file, inspection_a, content) == [
         "row 2, " + not_assigned("uma-unassigned", "rows 2–1435")
     ]
-    outcome = services.check_file(write_file(content, name="dry.csv"), inspection_a)
+    outcome = processing.check_file(write_file(content, name="dry.csv"), inspection_a)
     assert [error.line() for error in outcome.errors] == [
         "row 2, " + not_assigned("uma-unassigned", "rows 2–1435")
     ]
@@ -84,8 +84,8 @@ def test_each_unassigned_reviewer_gets_their_own_message_among_the_other_errors(
 
 def test_the_upload_keeps_the_one_message(write_file, inspection_a, unassigned_inspector):
     path = write_file(batch(["uma-unassigned"] * 30))
-    received = services.receive(inspection_a, path, filename="batch.csv")
-    outcome = services.process_batch(received.pk)
+    received = receiving.receive(inspection_a, path, filename="batch.csv")
+    outcome = processing.process_batch(received.pk)
     received.refresh_from_db()
     assert received.error_count == 1 and outcome.error_count == 1
     assert [error["message"] for error in received.errors] == [

@@ -2,7 +2,8 @@
 
 Every error is printed on its own line as ``row N, column C: message`` and
 the command exits with status 1; on success it prints how many rows it
-imported.
+imported. The upload is recorded in the audit log as the page records one,
+as made from the command line.
 """
 
 import logging
@@ -12,8 +13,13 @@ from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 
+from inspect_app.accounts import audit
 from inspect_app.inspections.models import Inspection
-from inspect_app.uploads import services
+from inspect_app.uploads import processing, receiving
+
+#: The parent of every uploads module's logger, and the audit log's.
+UPLOADS_LOGGER = "inspect_app.uploads"
+AUDIT_LOGGER = audit.logger.name
 
 
 class Command(BaseCommand):
@@ -47,7 +53,7 @@ class Command(BaseCommand):
         filename = os.path.basename(file)
 
         if dry_run:
-            outcome = services.check_file(
+            outcome = processing.check_file(
                 file,
                 inspection_obj,
                 filename=filename,
@@ -63,12 +69,12 @@ class Command(BaseCommand):
 
         with self._quiet_logs(options["verbosity"]):
             try:
-                batch = services.receive(
+                batch = receiving.receive(
                     inspection_obj, file, filename=filename, ignored_columns=ignore_column
                 )
-            except services.BatchRefused as refusal:
+            except receiving.BatchRefused as refusal:
                 self._fail(refusal.errors)
-            outcome = services.process_batch(batch.pk, max_errors=None)
+            outcome = processing.process_batch(batch.pk, max_errors=None)
         if not outcome.ok:
             self._fail(outcome.errors)
         self.stdout.write(f"{_rows(outcome.imported)} imported into {inspection_obj.slug}")
@@ -76,9 +82,10 @@ class Command(BaseCommand):
     @contextmanager
     def _quiet_logs(self, verbosity):
         """An unexpected failure is logged with its traceback for the worker's operators,
-        and a task run in-process logs that it ran; here the person gets the one-line
-        errors instead, unless they ask (-v 2)."""
-        loggers = [logging.getLogger(name) for name in (services.__name__, "celery")]
+        a task run in-process logs that it ran, and the audit entry is echoed to the
+        application log; here the person gets the one-line errors instead, unless they
+        ask (-v 2). The audit entry itself is written either way."""
+        loggers = [logging.getLogger(name) for name in (UPLOADS_LOGGER, AUDIT_LOGGER, "celery")]
         previous = [logger.level for logger in loggers]
         if verbosity < 2:
             for logger in loggers:

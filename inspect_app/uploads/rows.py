@@ -1,325 +1,34 @@
-"""Checking a batch file's header and rows against the format (docs/batch-format.md).
+"""Turning one row of a batch file into the values to store, or saying what is wrong with it.
 
-Pure checks, no writes: :class:`Header` matches the header row to the
-columns; :class:`RowParser` turns one row into the values to store, or says
-what is wrong with it, using lookups loaded once per file.
+Pure checks, no writes: :class:`RowParser` works against a :class:`Header`
+(which position holds which column) and :class:`Lookups` loaded once per
+file. Checks that need the other rows (a reference used twice, or already in
+the inspection) are made by :mod:`references`.
 """
 
 import datetime
-import functools
-import re
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
 
-from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
-from forces.models import OffenceGroup
-from inspect_app.accounts import access
-from inspect_app.accounts.models import User
 from inspect_app.inspections.decisions import DECISION_FIELDS, RecordType, contradictions
 from inspect_app.uploads.columns import (
-    COLUMN_NAMES,
     MAX_REFERENCE_LENGTH,
     MAX_SUMMARY_LENGTH,
     OFFENCE_GROUP_NEEDED_FOR,
-    REQUIRED_COLUMNS,
     column_letter,
-    normalise_header,
 )
-from inspect_app.uploads.errors import WHOLE_FILE, RowsMessage
-from inspect_app.uploads.reading import SAVE_AS_CSV_UTF8
-
-LONDON = ZoneInfo("Europe/London")
-UK_DATE = re.compile(
-    r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})"
-    r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+from inspect_app.uploads.header import Header
+from inspect_app.uploads.lookups import Lookups, NotAssigned
+from inspect_app.uploads.values import (
+    RECORD_TYPES,
+    YES_NO,
+    ValueProblem,
+    parse_record_type,
+    parse_reported_at,
+    parse_yes_no,
+    shown,
 )
-ISO_DATE_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
-YES_NO = {
-    "yes": True,
-    "y": True,
-    "true": True,
-    "1": True,
-    "no": False,
-    "n": False,
-    "false": False,
-    "0": False,
-}
-RECORD_TYPES = frozenset(RecordType.values)  # Django rebuilds .values on every access
-DATE_FORMATS_HINT = "use YYYY-MM-DD or DD/MM/YYYY, with an optional time HH:MM"
-SHOWN_VALUE_LENGTH = 40
-
-
-class ValueProblem(ValueError):
-    """A value that cannot stand; the message says why, in the user's words."""
-
-
-class NotAssigned(ValueProblem):
-    """A reviewer who could review this inspection once on its team.
-
-    A file tends to name one such reviewer on thousands of rows, so
-    ``message`` is a :class:`RowsMessage`: one line for all their rows,
-    saying where to assign them.
-    """
-
-    def __init__(self, username, inspection):
-        team_page = reverse("inspection-team", kwargs={"slug": inspection.slug})
-        who = shown(username)
-        self.message = RowsMessage(
-            f"{who} is not assigned to this inspection",
-            f"{who} is not assigned to this inspection ({{rows}}): assign them on the "
-            f"inspection's team page, {team_page}, or with "
-            f"manage.py assign_inspectors {inspection.slug} {username}",
-        )
-        super().__init__(str(self.message))
-
-
-def shown(value) -> str:
-    """A value quoted in a message, cut short: messages must stay one readable line."""
-    text = str(value).replace("\r", " ").replace("\n", " ")
-    if len(text) > SHOWN_VALUE_LENGTH:
-        text = text[: SHOWN_VALUE_LENGTH - 1] + "…"
-    return f"'{text}'"
-
-
-# --- the header -------------------------------------------------------------------------
-
-
-@dataclass
-class Header:
-    """Which position holds which column, and what is wrong with the header row."""
-
-    positions: dict = field(default_factory=dict)  # column name → index
-    unnamed: list = field(default_factory=list)  # indexes of blank headers: must stay empty
-    width: int = 0
-    problems: list = field(default_factory=list)  # (column, message)
-    # False when the rows cannot be checked against this header: it is not a
-    # header at all, names a column twice, or lacks a required one.
-    rows_readable: bool = True
-
-    @classmethod
-    def read(cls, cells, ignored=()) -> "Header":
-        header = cls(width=len(cells))
-        not_a_header = _not_a_header(cells)
-        if not_a_header:
-            # One message that says what is wrong, not one per column.
-            header.problems.append((WHOLE_FILE, not_a_header))
-            header.rows_readable = False
-            return header
-        ignored = {normalise_header(name) for name in ignored}
-        for index, cell in enumerate(cells):
-            if isinstance(cell, datetime.date | datetime.time):
-                cell = str(cell)
-            name = normalise_header(cell)
-            if name in ignored:
-                continue  # asked for: whatever it holds is left out
-            if not name:
-                header.unnamed.append(index)
-            elif name not in COLUMN_NAMES:
-                header.problems.append(
-                    (
-                        str(cell).strip(),
-                        f"unknown column {shown(str(cell).strip())} (column "
-                        f"{column_letter(index)}): remove it, or ask for it to be ignored",
-                    )
-                )
-            elif name in header.positions:
-                header.rows_readable = False
-                header.problems.append(
-                    (
-                        name,
-                        f"the column appears twice (columns "
-                        f"{column_letter(header.positions[name])} and {column_letter(index)})",
-                    )
-                )
-            else:
-                header.positions[name] = index
-        for name in REQUIRED_COLUMNS:
-            if name not in header.positions:
-                header.rows_readable = False
-                header.problems.append((name, "this required column is missing"))
-        return header
-
-
-#: Separators a CSV may have been saved with instead of commas, as a message names them.
-OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
-
-
-def _not_a_header(cells) -> str:
-    """Why row 1 cannot be the header at all; '' when it can be read as one.
-
-    A row with several cells of which none names a column is still read as
-    a header (its columns may just be misnamed): each gets its own message.
-    """
-    texts = [cell if isinstance(cell, str) else str(cell) for cell in cells]
-    if any(normalise_header(text) in COLUMN_NAMES for text in texts):
-        return ""
-    line = ",".join(texts)
-    for separator, name in OTHER_SEPARATORS.items():
-        if any(normalise_header(part) in COLUMN_NAMES for part in line.split(separator)):
-            return f"the columns are separated by {name}, not commas: {SAVE_AS_CSV_UTF8}"
-    filled = sum(1 for text in texts if text.strip())
-    if filled == 0:
-        return (
-            "row 1 is blank: the header row (reference, record_type, reported_at…) must be "
-            "the first row, with nothing above it"
-        )
-    if filled == 1:
-        return (
-            "row 1 is not a header row: none of its cells names a column. The header "
-            "(reference, record_type, reported_at…) must be the first row, with no title above it"
-        )
-    return ""
-
-
-# --- values -------------------------------------------------------------------------------
-
-
-def parse_yes_no(value):
-    """True, False, or None for a blank (not decided)."""
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if not text:
-            return None
-        if text in YES_NO:
-            return YES_NO[text]
-    raise ValueProblem(f"{shown(value)} is not yes or no (use yes/no, y/n, true/false or 1/0)")
-
-
-def parse_reported_at(value, now) -> datetime.datetime:
-    """An aware date-time. Dates and times without a zone are UK (Europe/London) time."""
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, datetime.date):
-        moment = datetime.datetime.combine(value, datetime.time())
-    elif isinstance(value, datetime.time):
-        raise ValueProblem(f"{shown(value)} is a time without a date")
-    else:
-        moment = _parse_date_text(value.strip())
-    if moment.tzinfo is None:
-        moment = _london(moment)
-    if moment > now:
-        raise ValueProblem(f"{shown(value)} is in the future")
-    return moment
-
-
-def _parse_date_text(text) -> datetime.datetime:
-    if not text:
-        raise ValueProblem(f"a date is needed: {DATE_FORMATS_HINT}")
-    # ISO first: it is the common form and fromisoformat is quick. No text is
-    # both (ISO never has "/"), so the order does not change what is accepted.
-    try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    uk = UK_DATE.fullmatch(text)
-    if uk:
-        parts = {key: int(number) for key, number in uk.groupdict(default="0").items()}
-        try:
-            return datetime.datetime(**parts)
-        except ValueError:
-            hint = " (dates are day/month/year)" if parts["month"] > 12 else ""
-            raise ValueProblem(f"{shown(text)} is not a real date or time{hint}") from None
-    if ISO_DATE_START.match(text):
-        raise ValueProblem(f"{shown(text)} is not a real date or time") from None
-    raise ValueProblem(f"{shown(text)} is not a date: {DATE_FORMATS_HINT}") from None
-
-
-def _london(naive) -> datetime.datetime:
-    """``naive`` as London time; refused if it never happened (the hour the clocks skip)."""
-    aware = naive.replace(tzinfo=LONDON)
-    if _clocks_change_on(naive.date()) and (
-        aware.astimezone(datetime.UTC).astimezone(LONDON).replace(tzinfo=None) != naive
-    ):
-        raise ValueProblem(
-            f"{naive:%d/%m/%Y %H:%M} did not happen in the UK (the clocks went forward)"
-        )
-    return aware
-
-
-@functools.lru_cache(maxsize=4096)
-def _clocks_change_on(day) -> bool:
-    """Whether London's offset from UTC differs between this midnight and the next.
-
-    Only on such a day can a time be skipped; every other day needs no round trip.
-    """
-    start = datetime.datetime.combine(day, datetime.time())
-    try:
-        end = start + datetime.timedelta(days=1)
-    except OverflowError:
-        return True
-    return LONDON.utcoffset(start) != LONDON.utcoffset(end)
-
-
-def parse_record_type(value) -> str:
-    text = normalise_header(value)  # "No-crime", " OOCD " → no_crime, oocd
-    if text in RECORD_TYPES:
-        return text
-    if not text:
-        raise ValueProblem("a record type is needed: incident, other_system, no_crime or oocd")
-    raise ValueProblem(
-        f"{shown(value)} is not a record type: use incident, other_system, no_crime or oocd"
-    )
-
-
-# --- lookups ------------------------------------------------------------------------------
-
-
-class Lookups:
-    """What rows are checked against, loaded once per file: groups, the force, reviewers."""
-
-    def __init__(self, inspection):
-        self.inspection = inspection
-        self.offence_groups = {}
-        for pk, code, name in OffenceGroup.objects.values_list("pk", "code", "name"):
-            self.offence_groups[code.strip().lower()] = pk
-            self.offence_groups[name.strip().lower()] = pk
-        force = inspection.force
-        self.force_names = {force.code.lower(), force.name.lower()}
-        self.force_label = f"{force.name} ({force.code})"
-        self.assigned_inspectors = set(inspection.inspectors.values_list("pk", flat=True))
-        self._reviewers = {}  # username as written → user id, or a ValueProblem
-
-    def reviewer_id(self, username) -> int:
-        if username not in self._reviewers:
-            try:
-                self._reviewers[username] = self._find_reviewer(username)
-            except ValueProblem as problem:
-                self._reviewers[username] = problem
-        found = self._reviewers[username]
-        if isinstance(found, ValueProblem):
-            raise found
-        return found
-
-    def _find_reviewer(self, username) -> int:
-        matches = list(
-            User.objects.filter(Q(username=username) | Q(username__iexact=username)).only(
-                "pk", "username", "role", "is_active"
-            )
-        )
-        exact = [match for match in matches if match.username == username]
-        if exact:
-            matches = exact
-        if not matches:
-            raise ValueProblem(f"there is no user called {shown(username)}")
-        if len(matches) > 1:
-            raise ValueProblem(f"{shown(username)} matches several users: give it exactly")
-        user = matches[0]
-        name = user.username
-        if not user.is_active:
-            raise ValueProblem(f"{shown(name)} is deactivated")
-        if not access.may_review(user):
-            raise ValueProblem(
-                f"{shown(name)} is not an inspector or lead inspector, so cannot review"
-            )
-        if not access.may_be_given_cases(user, on_team=user.pk in self.assigned_inspectors):
-            raise NotAssigned(name, self.inspection)
-        return user.pk
-
-
-# --- rows ---------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
