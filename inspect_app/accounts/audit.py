@@ -35,6 +35,18 @@ def record(action, *, actor=None, username="", request=None, target="", **detail
     return event
 
 
+#: How a change made without a person (``by`` is None) came in.
+COMMAND_LINE = "command line"
+
+
+def record_change(action, *, by, request=None, target, **details):
+    """Record a change to the audit data, made by ``by`` through a page (``request`` gives the
+    address) or, without a person, from the command line: every door leaves the same entry."""
+    if by is None:
+        details["via"] = COMMAND_LINE
+    return record(action, actor=by, request=request, target=target, **details)
+
+
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
     record(AuditEvent.Action.SIGN_IN, actor=user, request=request)

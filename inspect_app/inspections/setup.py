@@ -31,7 +31,6 @@ CONSTRAINT_FIELDS = {
         "inspection_fieldwork_ends_after_it_starts": "fieldwork_end",
     },
 }
-COMMAND_LINE = "command line"
 
 
 # --- programmes and inspections ---------------------------------------------------------------
@@ -306,6 +305,4 @@ def _distinct(users):
 
 
 def _record(action, by, request, *, target, **details):
-    if by is None:
-        details["via"] = COMMAND_LINE
-    audit.record(action, actor=by, request=request, target=target, **details)
+    audit.record_change(action, by=by, request=request, target=target, **details)

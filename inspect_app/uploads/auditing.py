@@ -5,7 +5,6 @@ upload page and ``manage.py import_batch`` leave the same entry.
 """
 
 from inspect_app.accounts import audit
-from inspect_app.inspections.setup import COMMAND_LINE
 
 
 def batch_target(batch) -> str:
@@ -14,6 +13,5 @@ def batch_target(batch) -> str:
 
 def record(action, batch, *, by, request, **details):
     """Record ``action`` on ``batch`` by ``by``; without a person, it came from the command line."""
-    if by is None:
-        details["via"] = COMMAND_LINE
-    return audit.record(action, actor=by, request=request, target=batch_target(batch), **details)
+    target = batch_target(batch)
+    return audit.record_change(action, by=by, request=request, target=target, **details)
