@@ -19,7 +19,7 @@ from inspect_app.inspections.models import (
     ReviewKind,
     SampledCase,
 )
-from inspect_app.inspections.workflow import double_review_case_ids
+from inspect_app.inspections.workflow.sample import double_review_case_ids
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
