@@ -12,10 +12,10 @@ class InspectionsConfig(AppConfig):
         # Imported here, not at module level: receivers need the models loaded.
         from django.db.backends.signals import connection_created
 
-        from inspect_app.inspections import tallies
+        from inspect_app.inspections import work_version
         from inspect_app.inspections.workflow import sample
 
         connection_created.connect(
             sample.register_draw_function, dispatch_uid="inspections-draw-function"
         )
-        tallies.connect_receivers()
+        work_version.connect_receivers()
