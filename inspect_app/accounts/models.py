@@ -71,10 +71,6 @@ class User(AbstractUser):
         self.is_staff = self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
 
-    @property
-    def is_commissioner(self):
-        return self.role == Role.COMMISSIONER
-
 
 class AuditAction(models.TextChoices):
     SIGN_IN = "sign_in", "Signed in"
