@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         from inspect_app.accounts import (
             access,
             audit,  # noqa: F401 - connects the audit receivers
+            sessions,  # noqa: F401 - connects the session receivers
         )
 
         access.install()
