@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("inspect_app.dashboard.urls")),
     path("", include("inspect_app.uploads.urls")),
     path("", include("inspect_app.inspections.urls")),
+    path("", include("inspect_app.accounts.urls")),
 ]

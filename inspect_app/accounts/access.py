@@ -36,6 +36,7 @@ from inspect_app.accounts.roles import (
     SETS_UP,
     STAFF,
     UPLOADS,
+    Role,
 )
 from inspect_app.core import querysets
 
@@ -169,6 +170,16 @@ def may_set_up(user):
 def may_manage_team(user):
     """Whether ``user`` may choose who is on an inspection's team (any inspection)."""
     return _has(user, MANAGES_TEAMS)
+
+
+#: Who reads the audit log. Its entries name who read which case, so it is kept to the
+#: people who answer for the service (and, by law, used only to check it is lawful).
+AUDIT_READERS = frozenset({Role.ADMIN})
+
+
+def may_read_audit_log(user):
+    """Whether ``user`` may read the audit log: who did what, when, to which record."""
+    return _has(user, AUDIT_READERS)
 
 
 def may_be_assigned(user):

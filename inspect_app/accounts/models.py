@@ -73,11 +73,17 @@ class User(AbstractUser):
 
 
 class AuditAction(models.TextChoices):
+    """What an audit entry records. The first five are the kinds of processing the Data
+    Protection Act 2018, s.62, asks a log of; the rest are the service's own events."""
+
+    CONSULTATION = "consultation", "Consulted casework"
+    DISCLOSURE = "disclosure", "Disclosed casework or live figures"
+    COLLECTION = "collection", "Collected a batch"
+    ALTERATION = "alteration", "Altered casework"
+    ERASURE = "erasure", "Erased casework"
     SIGN_IN = "sign_in", "Signed in"
     SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
     SIGN_OUT = "sign_out", "Signed out"
-    UPLOAD = "upload", "Uploaded a batch"
-    WITHDRAWAL = "withdrawal", "Withdrew a batch"
     SIGN_OFF = "sign_off", "Signed off an inspection"
     REOPEN = "reopen", "Reopened an inspection"
     ROLE_CHANGE = "role_change", "Changed a role"
@@ -88,30 +94,51 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    """Something done that the inspectorate must be able to account for later.
+    """Something done that the inspectorate must be able to account for later: who did it,
+    when, and to what.
 
-    Sign-ins and failed attempts, uploads and withdrawals of sample batches,
-    sign-offs and reopenings of inspections, changes to a person's role, and
-    the setting up of programmes, inspections and their teams, and changes to
-    the share of an inspection's cases that get a blind second review.
-    Rows are only ever added: nothing in the application edits or deletes them.
+    The processing the law asks a log of (s.62): every consultation of a case, its
+    narrative or its reviews; every disclosure (an export, a report or a response) of
+    casework or of live figures; every collection (an upload or an import) and
+    alteration (a review saved or corrected) of casework, and every erasure of it. And
+    the service's own events: sign-ins and failed attempts, sign-offs and reopenings,
+    changes to a person's role, the setting up of programmes, inspections and their
+    teams, and the share of cases that get a blind second review.
+
+    Rows are only ever added. The database holds it to that: a trigger (accounts
+    migration 0006) refuses every UPDATE and DELETE of a row, whoever sends it.
     """
 
     Action = AuditAction
 
     action = models.CharField(max_length=30, choices=AuditAction.choices)
+    # Not a constraint and never followed on delete: removing or editing a user must not
+    # write to the log (the trigger would refuse it), and the log must still name them.
     actor = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     # Kept as typed, so a failed sign-in or a since-deleted user is still named.
     actor_username = models.CharField(max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # What it was done to, as the model's name and its primary key (``sampledcase``, 12),
+    # so a reader can ask who read one case; ``target`` says it in words.
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
     target = models.CharField(max_length=255, blank=True, help_text="What it was done to.")
     details = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_event_object"),
+            models.Index(fields=["actor_username", "occurred_at"], name="audit_event_actor"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__in=AuditAction.values),

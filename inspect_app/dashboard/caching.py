@@ -27,7 +27,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from inspect_app.accounts import access
+from inspect_app.accounts import access, audit
 from inspect_app.compliance.models import ComplianceFigure
 
 logger = logging.getLogger(__name__)
@@ -108,6 +108,9 @@ def figures_page(request, *, page, scope, parts, build, version=None, personal=N
             return built
         _set(key, shown)
     if "download" in shown:
+        # Here, not where the table is exported: a download served from the cache is a
+        # disclosure to this reader as much as the first one built.
+        audit.disclosed(request, page=page, format=request.GET.get("_export", "")[:10])
         response = HttpResponse(shown["download"], status=shown["status"])
         for header, value in shown["headers"]:
             response[header] = value

@@ -20,6 +20,7 @@ SECTIONS_BY_URL_NAME = (
     ("programme-", "figures"),
     ("offence-", "figures"),
     ("force-", "figures"),
+    ("audit-log", "audit-log"),
 )
 
 
@@ -54,6 +55,8 @@ def sections_for(user, current=""):
         ("inspections", "Inspections", reverse("inspection-list")),
         ("figures", "National figures", reverse("programme-list")),
     ]
+    if access.may_read_audit_log(user):
+        entries.append(("audit-log", "Audit log", reverse("audit-log")))
     return [Section(key, label, url, key == current) for key, label, url in entries]
 
 

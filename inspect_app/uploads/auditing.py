@@ -1,4 +1,5 @@
-"""The audit entries a batch leaves: an upload and a withdrawal, named the same way.
+"""The audit entries a batch leaves, named the same way: its collection (an upload, or an
+import from the command line) and its erasure (a withdrawal removes its cases).
 
 Written by the services that make the change, in its transaction, so the
 upload page and ``manage.py import_batch`` leave the same entry.
@@ -14,4 +15,6 @@ def batch_target(batch) -> str:
 def record(action, batch, *, by, request, **details):
     """Record ``action`` on ``batch`` by ``by``; without a person, it came from the command line."""
     target = batch_target(batch)
-    return audit.record_change(action, by=by, request=request, target=target, **details)
+    return audit.record_change(
+        action, by=by, request=request, target=target, subject=batch, **details
+    )

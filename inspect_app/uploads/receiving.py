@@ -124,7 +124,7 @@ def receive(inspection, source, *, filename, by=None, request=None, ignored_colu
                 ignored_columns=list(ignored_columns),
             )
             auditing.record(
-                AuditAction.UPLOAD,
+                AuditAction.COLLECTION,
                 batch,
                 by=by,
                 request=request,

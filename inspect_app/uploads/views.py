@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from inspect_app.accounts import access
+from inspect_app.accounts import access, audit
 from inspect_app.accounts.decorators import allowed_if
 from inspect_app.core.spreadsheet import csv_text
 from inspect_app.inspections.models import BatchStatus, Inspection, SampleBatch
@@ -139,6 +139,8 @@ def batch_errors_csv(request, pk):
     """The batch's errors as a CSV file (cells neutralised against formula injection)."""
     batch = _batch(request, pk)
     rows = [(item["row"], item["column"], item["message"]) for item in batch.errors]
+    # The messages quote the file's cells: casework leaving the service.
+    audit.disclosed(request, batch, download="errors.csv", errors=len(rows))
     response = HttpResponse(
         csv_text(("row", "column", "message"), rows), content_type="text/csv; charset=utf-8"
     )

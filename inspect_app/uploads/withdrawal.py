@@ -109,7 +109,13 @@ def withdraw(batch, by=None, *, request=None) -> int:
         locked.withdrawn_at = timezone.now()
         locked.save(update_fields=["status", "withdrawn_by", "withdrawn_at"])
         auditing.record(
-            AuditAction.WITHDRAWAL, locked, by=by, request=request, cases_removed=removed
+            # Its cases are deleted: to the law, an erasure (the details say why).
+            AuditAction.ERASURE,
+            locked,
+            by=by,
+            request=request,
+            reason="withdrawal",
+            cases_removed=removed,
         )
     batch.refresh_from_db()
     return removed

@@ -1,5 +1,6 @@
-"""Every upload and withdrawal leaves one audit entry, written where the change is made:
-the upload page, the command line and a withdrawal alike."""
+"""Every upload (a collection) and withdrawal (an erasure: its cases are deleted) leaves one
+audit entry, written where the change is made: the upload page, the command line and a
+withdrawal alike."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,7 +18,7 @@ CONTENT = HEADER + "\nA1,incident,2014-03-01,,\nA2,incident,2014-03-02,,\n"
 
 
 def uploads():
-    return AuditEvent.objects.filter(action=AuditAction.UPLOAD)
+    return AuditEvent.objects.filter(action=AuditAction.COLLECTION)
 
 
 def test_a_command_line_import_leaves_one_upload_entry_naming_the_batch(write_file, inspection_a):
@@ -27,6 +28,7 @@ def test_a_command_line_import_leaves_one_upload_entry_naming_the_batch(write_fi
     batch = SampleBatch.objects.get()
     entry = uploads().get()
     assert entry.target == f"batch {batch.pk} of {inspection_a.slug}"
+    assert (entry.object_type, entry.object_id) == ("samplebatch", batch.pk)
     assert entry.actor is None and entry.actor_username == ""
     assert entry.details == {
         "filename": "batch.csv",
@@ -69,9 +71,14 @@ def test_a_withdrawal_leaves_exactly_one_entry_with_who_and_what(
     client.force_login(admin_user)
     response = client.post(reverse("batch-withdraw", kwargs={"pk": batch.pk}))
     assert response.status_code == 302
-    entries = AuditEvent.objects.filter(action=AuditAction.WITHDRAWAL)
-    assert [(entry.actor, entry.target, entry.details) for entry in entries] == [
-        (admin_user, f"batch {batch.pk} of {inspection_a.slug}", {"cases_removed": 2})
+    entries = AuditEvent.objects.filter(action=AuditAction.ERASURE)
+    assert [(entry.actor, entry.target, entry.object_id, entry.details) for entry in entries] == [
+        (
+            admin_user,
+            f"batch {batch.pk} of {inspection_a.slug}",
+            batch.pk,
+            {"reason": "withdrawal", "cases_removed": 2},
+        )
     ]
 
 
@@ -79,4 +86,4 @@ def test_a_refused_withdrawal_leaves_no_entry(write_file, admin_user, inspection
     run_command("import_batch", str(write_file("nonsense\n")), "--inspection", inspection_a.slug)
     with pytest.raises(withdrawal.WithdrawalRefused):
         withdrawal.withdraw(SampleBatch.objects.get(), admin_user)
-    assert not AuditEvent.objects.filter(action=AuditAction.WITHDRAWAL).exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.ERASURE).exists()

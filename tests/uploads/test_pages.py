@@ -236,14 +236,14 @@ def test_uploads_and_withdrawals_are_in_the_audit_log(
     with django_capture_on_commit_callbacks(execute=True):
         upload(admin_client, inspection_a, GOOD)
     batch = SampleBatch.objects.get()
-    uploaded = AuditEvent.objects.get(action="upload")
+    uploaded = AuditEvent.objects.get(action="collection")
     assert uploaded.actor == admin_user and uploaded.ip_address == "127.0.0.1"
     assert uploaded.target == f"batch {batch.pk} of {inspection_a.slug}"
     assert uploaded.details["filename"] == "batch.csv"
 
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(reverse("batch-withdraw", kwargs={"pk": batch.pk}))
-    withdrawn = AuditEvent.objects.get(action="withdrawal")
+    withdrawn = AuditEvent.objects.get(action="erasure")
     assert withdrawn.actor == admin_user and withdrawn.details["cases_removed"] == 2
 
 

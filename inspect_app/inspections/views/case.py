@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from inspect_app.accounts import access
+from inspect_app.accounts import access, audit
 from inspect_app.accounts.decorators import allowed_if
 from inspect_app.inspections import decisions, tallies, worklist
 from inspect_app.inspections.forms import ReviewForm
@@ -159,6 +159,8 @@ def case_detail(request, slug, pk):
     case = get_object_or_404(
         cases_of(request, inspection).only("pk", "reference", "inspection_id"), pk=pk
     )
+    # Before the kept copy is looked up: a page from the cache is a consultation too.
+    audit.consulted(request, case, page="case")
     queue = queue_name(request)
     user = request.user
     page = kept_page(request, inspection, "case")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from inspect_app.accounts import audit
 from inspect_app.inspections import decisions
 from inspect_app.inspections.models import CaseReview, ReviewKind, SampledCase
 from inspect_app.inspections.workflow.refusals import (
@@ -96,6 +97,7 @@ def save_review(case, kind, user, values, expected_version):
                 current = CaseReview.objects.get(case=case, kind=kind)
                 changes, who, when = _changes_since(current, 0)
                 raise ReviewConflict(current, changes, who, when) from None
+            audit.record_alteration(case, review, user)
             return review
 
         # The compare-and-swap: only one save can move the version on from N.
@@ -116,6 +118,7 @@ def save_review(case, kind, user, values, expected_version):
         # A full save (not update()) so the audit trail and the figures'
         # recompute receivers see it.
         review.save()
+        audit.record_alteration(case, review, user)
         return review
 
 

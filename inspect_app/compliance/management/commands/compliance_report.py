@@ -3,6 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from inspect_app.accounts import audit
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.compliance.tasks import recompute_programme_figures
@@ -92,6 +93,10 @@ class Command(BaseCommand):
             else:
                 self.stderr.write(f"no figure for {each.label}: {each.absent_reason}")
 
+        # Live figures leave the service on standard output: a disclosure, by whoever ran it.
+        audit.disclosed_from_command_line(
+            subject if inspection else owner, report="compliance_report", format=output
+        )
         if output == "json":
             document = {"method": method, "confidence": confidence, "rows": rows}
             self.stdout.write(json.dumps(document, indent=2))
