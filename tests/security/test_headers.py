@@ -5,6 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from inspect_app.accounts.sessions import LAST_SEEN_AT, SIGNED_IN_AT
+
 pytestmark = pytest.mark.django_db
 
 
@@ -120,3 +122,20 @@ def test_an_error_page_for_someone_signed_in_is_not_stored(admin_user):
     client = signed_in(admin_user, raise_request_exception=False)
     assert no_store(client.get("/no-such-page/"))
     assert no_store(client.get(reverse("test-fails")))
+
+
+def test_a_redirect_made_before_any_page_carries_them(client):
+    # The missing slash is answered by the middleware, before any view is found.
+    response = client.get("/inspections")
+    assert response.status_code == 301
+    assert_security_headers(response)
+
+
+def test_the_redirect_that_ends_a_session_carries_them(admin_user, case_a):
+    client = signed_in(admin_user)
+    session = client.session
+    session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = 0.0
+    session.save()
+    response = client.get(case_page(case_a))
+    assert response.status_code == 302
+    assert_security_headers(response)
