@@ -73,12 +73,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Past the static files, nothing is kept by a browser or proxy (casework above all).
+    "inspect_app.core.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Nothing shown to a signed-in person is kept by a browser or proxy (casework above all).
-    "inspect_app.accounts.sessions.NoStoreForSignedInMiddleware",
     # Every page needs a signed-in user unless it says otherwise (sign-in itself).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

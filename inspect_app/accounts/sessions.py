@@ -1,11 +1,10 @@
-"""How long a signed-in session lasts, and what a browser may keep of it.
+"""How long a signed-in session lasts.
 
 A session ends after ``SESSION_IDLE_TIMEOUT`` without a request, and
 ``SESSION_COOKIE_AGE`` seconds after sign-in whatever the activity: the
 person is signed out and sent to sign in again with a line saying why. A
 person who is deactivated loses every session at once, not at its next
-expiry. Pages shown to a signed-in person are never stored by the browser
-or a proxy: a shared or lost machine's history and cache hold no casework.
+expiry.
 """
 
 from datetime import timedelta
@@ -21,7 +20,6 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 
 from inspect_app.accounts.models import User
 
@@ -107,26 +105,6 @@ class SessionLimitsMiddleware:
         if request.method != "GET":
             return redirect(settings.LOGIN_URL)
         return redirect_to_login(path, settings.LOGIN_URL)
-
-
-class NoStoreForSignedInMiddleware:
-    """Marks every response to a signed-in person as not to be stored anywhere.
-
-    One rule for every page rather than a list of casework pages: a list
-    would miss the next page that shows a narrative, a review or an export.
-    Static files never reach this (WhiteNoise answers them first, cacheable
-    for good), and pages for people not signed in carry no casework.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            add_never_cache_headers(response)
-        return response
 
 
 def end_sessions_of(user):

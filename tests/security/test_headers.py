@@ -2,7 +2,7 @@
 by a browser or proxy."""
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from inspect_app.accounts.sessions import LAST_SEEN_AT, SIGNED_IN_AT
@@ -118,10 +118,14 @@ def test_the_batches_page_is_not_stored(admin_user, inspection_a):
 
 
 @pytest.mark.urls("tests.security.failing_urls")
-def test_an_error_page_for_someone_signed_in_is_not_stored(admin_user):
-    client = signed_in(admin_user, raise_request_exception=False)
+@pytest.mark.parametrize("who", ["stranger", "admin_user"])
+def test_error_pages_and_redirects_are_not_stored(request, who):
+    client = Client(raise_request_exception=False)
+    if who != "stranger":
+        client.force_login(request.getfixturevalue(who))
     assert no_store(client.get("/no-such-page/"))
     assert no_store(client.get(reverse("test-fails")))
+    assert no_store(client.get("/inspections"))  # the missing slash's redirect
 
 
 def test_a_redirect_made_before_any_page_carries_them(client):
@@ -139,3 +143,12 @@ def test_the_redirect_that_ends_a_session_carries_them(admin_user, case_a):
     response = client.get(case_page(case_a))
     assert response.status_code == 302
     assert_security_headers(response)
+
+
+@override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True)
+def test_a_static_file_carries_them_and_may_be_kept(admin_user):
+    # Served by WhiteNoise from the source folders, as `runserver` does, for the test alone.
+    response = signed_in(admin_user).get("/static/css/app.css")
+    assert response.status_code == 200
+    assert_security_headers(response)
+    assert not no_store(response)
