@@ -104,7 +104,8 @@ class AuditLogTable(tables.Table):
     action = tables.Column(verbose_name="Action")
     record = tables.TemplateColumn(
         "{% if record.object_type %}{{ record.object_type }} {{ record.object_id }}{% endif %}"
-        '{% if record.target %}<br><span class="hint">{{ record.target }}</span>{% endif %}',
+        "{% if record.target %}{% if record.object_type %}<br>{% endif %}"
+        '<span class="hint">{{ record.target }}</span>{% endif %}',
         verbose_name="Record",
         order_by=("object_type", "object_id"),
     )
