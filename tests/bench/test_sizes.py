@@ -32,6 +32,7 @@ def test_an_unknown_size_stops_the_run(monkeypatch):
 
 def test_python_m_bench_runs_the_startup_benchmark_too():
     assert set(benchmark_names()) == {
+        "audit_overhead",
         "batch_import",
         "dashboard",
         "first_load",
