@@ -29,6 +29,8 @@ from django.db.models import Q
 from inspect_app.accounts.roles import (
     ALL_SEEING,
     ASSIGNABLE,
+    AUDIT_READERS,
+    ERASES,
     FORCE_READERS,
     LEADS,
     MANAGES_TEAMS,
@@ -36,7 +38,6 @@ from inspect_app.accounts.roles import (
     SETS_UP,
     STAFF,
     UPLOADS,
-    Role,
 )
 from inspect_app.core import querysets
 
@@ -172,9 +173,9 @@ def may_manage_team(user):
     return _has(user, MANAGES_TEAMS)
 
 
-#: Who reads the audit log. Its entries name who read which case, so it is kept to the
-#: people who answer for the service (and, by law, used only to check it is lawful).
-AUDIT_READERS = frozenset({Role.ADMIN})
+def may_erase_casework(user):
+    """Whether ``user`` may erase an inspection's casework (narratives, notes, files)."""
+    return _has(user, ERASES)
 
 
 def may_read_audit_log(user):

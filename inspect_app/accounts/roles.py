@@ -42,3 +42,10 @@ MANAGES_TEAMS = frozenset({Role.ADMIN, Role.LEAD_INSPECTOR})
 
 #: Roles that read one force's published summary and nothing else.
 FORCE_READERS = frozenset({Role.COMMISSIONER})
+
+#: Roles that read the audit log. Its entries name who read which case, so it is kept to
+#: the people who answer for the service (and, by law, used only to check it is lawful).
+AUDIT_READERS = frozenset({Role.ADMIN})
+
+#: Roles that erase an inspection's casework when its retention ends.
+ERASES = frozenset({Role.ADMIN})

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -48,6 +49,12 @@ class Programme(models.Model):
     name = models.CharField(max_length=200)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     description = models.TextField(blank=True)
+    retention_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Until when its inspections' casework (narratives, notes, uploaded files) "
+        "is kept; after it, an admin erases it and the published figures remain.",
+    )
 
     objects = ScopedQuerySet.as_manager()
     access_level = "figures"
@@ -115,6 +122,9 @@ class Inspection(models.Model):
     # A new random value whenever any of its cases or reviews changes (see
     # ``casework_changed``): the review pages keep their counts in the cache under it.
     work_version = models.UUIDField(default=uuid.uuid4, editable=False)
+    # When its casework's text was erased (``inspections.erasure``): its decisions,
+    # and so its figures, remain; narratives, notes and uploaded files do not.
+    casework_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     access_level = "figures"
@@ -201,6 +211,12 @@ def casework_changed(*inspection_ids):
     ids = sorted({pk for pk in inspection_ids if pk is not None})
     if ids:
         Inspection.objects.filter(pk__in=ids).update(work_version=uuid.uuid4())
+
+
+def batch_file_storage() -> FileSystemStorage:
+    """Where uploaded batch files wait to be processed (``SampleBatch.stored_file``): under
+    MEDIA_ROOT, never served."""
+    return FileSystemStorage(location=settings.MEDIA_ROOT)
 
 
 class SampleBatch(models.Model):

@@ -41,13 +41,16 @@ def derived_slug(*parts) -> str:
     return slugify("-".join(str(part) for part in parts))[:SLUG_LENGTH].strip("-")
 
 
-def create_programme(*, name, slug="", year=None, description="", by=None, request=None):
+def create_programme(
+    *, name, slug="", year=None, description="", retention_until=None, by=None, request=None
+):
     """Create a programme; its slug is made from its name when not given."""
     programme = Programme(
         name=(name or "").strip(),
         slug=(slug or "").strip() or derived_slug(name or ""),
         year=year,
         description=(description or "").strip(),
+        retention_until=retention_until,
     )
     _save_new(programme, slug_given=bool((slug or "").strip()), noun="programme")
     _record(

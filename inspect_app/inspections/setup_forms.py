@@ -71,6 +71,11 @@ class ProgrammeForm(forms.Form):
         help_text="What the programme covers, for the people who read its figures.",
         widget=forms.Textarea(attrs={"class": "textarea", "rows": 4}),
     )
+    retention_until = _date(
+        "Keep casework until",
+        "After this date its inspections' narratives, notes and uploaded files are erased; "
+        "the published figures stay.",
+    )
 
 
 class InspectionForm(forms.Form):

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inspect_app.accounts.models import AuditAction
-from inspect_app.inspections.models import BatchStatus, SampleBatch
+from inspect_app.inspections.models import BatchStatus, SampleBatch, batch_file_storage
 from inspect_app.uploads import auditing
 from inspect_app.uploads.errors import WHOLE_FILE, BatchError
 from inspect_app.uploads.progress import forget_progress
@@ -30,8 +30,8 @@ def max_bytes() -> int:
 
 
 def batch_storage() -> FileSystemStorage:
-    """Where uploaded files wait to be processed: under MEDIA_ROOT, never served."""
-    return FileSystemStorage(location=settings.MEDIA_ROOT)
+    """Where uploaded files wait to be processed (the batch model's own storage)."""
+    return batch_file_storage()
 
 
 class BatchRefused(Exception):

@@ -94,6 +94,8 @@ EXPECTED = {
     "batch-status": row("GET", "batch", **ADMINS_ONLY),
     "batch-errors-csv": row("GET", "batch", **ADMINS_ONLY),
     "batch-withdraw": row("POST", "batch", **ADMINS_ONLY),
+    "inspection-erase": row("GET", "inspection", **ADMINS_ONLY),
+    "audit-log": row("GET", None, **ADMINS_ONLY),
 }
 
 #: Text that must never reach a commissioner: force B, and any case narrative or reference.

@@ -196,6 +196,7 @@ def _inspection_work(request, inspection):
         "oversees": access.oversees_casework(user),
         "is_lead": access.may_lead(user),
         "may_manage_team": access.may_manage_team(user),
+        "may_erase": access.may_erase_casework(user),
     }
 
 
