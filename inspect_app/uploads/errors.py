@@ -8,6 +8,15 @@ WHOLE_FILE = "(file)"
 MAX_STORED_ERRORS = 1000
 
 
+class UnreadableFile(Exception):
+    """The file cannot be read past ``row``; ``message`` says why and what to do."""
+
+    def __init__(self, row, message):
+        super().__init__(message)
+        self.row = row
+        self.message = message
+
+
 @dataclass(frozen=True, slots=True)
 class BatchError:
     """One thing wrong with a batch file.

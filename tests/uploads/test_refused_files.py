@@ -422,7 +422,7 @@ def test_a_broken_workbook_is_refused(write_file, inspection_a):
     path = write_file(b"PK\x03\x04 not really a zip file", name="broken.xlsx")
     status, _, err = run_command("import_batch", str(path), "--inspection", inspection_a.slug)
     assert status == 1
-    assert err.startswith("row 1, column (file): the workbook could not be opened")
+    assert err.startswith("row 1, column (file): the workbook is incomplete (its end is missing")
 
 
 def test_a_user_whose_name_differs_only_in_case_is_found(write_file, inspection_a):
