@@ -10,6 +10,7 @@ refusals said to come before parsing are made with the parser unable to
 run, the bytes unpacked are counted, and the memory traced.
 """
 
+import io
 import re
 import tracemalloc
 import zipfile
@@ -207,3 +208,60 @@ def _claim_no_size(path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
+
+
+def test_rows_beyond_the_size_a_sheet_claims_are_read_not_dropped(tmp_path):
+    """openpyxl stops at the last row a sheet claims; rows past it would vanish unseen."""
+    rows = hostile.workbooks.GOOD_ROWS + hostile.workbooks.row_xml(3, ["ESX-2", "incident"])
+    path = hostile.workbooks.write_workbook(
+        tmp_path / "claims.xlsx",
+        hostile.workbooks.sheet_xml(rows, dimension=b'<dimension ref="A1:E2"/>'),
+    )
+    read = list(open_rows(path, "claims.xlsx"))
+    assert [number for number, _ in read] == [1, 2, 3]
+    assert read[2][1] == ["ESX-2", "incident", "", "", ""]  # padded to the claimed width
+
+
+def test_missing_rows_are_passed_over_without_being_filled_in(tmp_path, monkeypatch):
+    """A row numbered four billion after row 2, in a sheet claiming 500 columns: the rows
+    between are not built cell by cell (500 cells each would take minutes); reading stops
+    at Excel's last row."""
+    rows = hostile.workbooks.GOOD_ROWS + hostile.workbooks.row_xml(4_000_000_000, ["ESX-2"])
+    path = hostile.workbooks.write_workbook(
+        tmp_path / "gap.xlsx",
+        hostile.workbooks.sheet_xml(rows, dimension=b'<dimension ref="A1:SF2"/>'),
+    )
+    built = []
+    real_row = reading._row
+
+    def counted(*args):
+        built.append(args)
+        assert len(built) < 10, "blank rows are being built cell by cell"
+        return real_row(*args)
+
+    monkeypatch.setattr(reading, "_row", counted)
+    with pytest.raises(UnreadableFile, match="goes on past row 1,048,576"):
+        list(open_rows(path, "gap.xlsx"))
+    assert len(built) == 2
+
+
+def test_a_part_giving_more_than_its_directory_says_is_cut_off_and_refused(tmp_path, monkeypatch):
+    """The screening's own count, apart from zipfile's: a reader that would not stop where
+    the directory says (another zip library, a future zipfile) is cut off there."""
+    path = hostile.workbooks.write_workbook(tmp_path / "more.xlsx")
+    real_open = zipfile.ZipFile.open
+    served = []
+
+    def overflowing(self, name, *args, **kwargs):
+        member = real_open(self, name, *args, **kwargs)
+        if getattr(name, "filename", name) != "xl/worksheets/sheet1.xml":
+            return member
+        endless = io.BytesIO(member.read() + b" " * (8 << 20))
+        real_read = endless.read
+        endless.read = lambda n=-1: served.append(n) or real_read(n)
+        return endless
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", overflowing)
+    with pytest.raises(UnreadableFile, match="unpacks to more than its directory says"):
+        screening.screen_workbook(path)
+    assert len(served) <= 2  # one chunk past the stated size, not 8 MB of them
