@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from inspect_app.inspections import demo
-from inspect_app.inspections.decisions import RecordType
+from inspect_app.inspections.decisions import DECISIONS_BY_RECORD_TYPE, RecordType
 from inspect_app.inspections.models import (
     CaseReview,
     Inspection,
@@ -27,6 +27,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ALL_YES = "yyyy"
 #: On an incident: a crime, recorded, but not correctly classified, on time.
 MISCLASSIFIED = "yyny"
+#: The record types asked the crime-recording questions (those MISCLASSIFIED answers).
+CRIME_RECORDING_TYPES = [
+    kind
+    for kind, questions in DECISIONS_BY_RECORD_TYPE.items()
+    if questions is DECISIONS_BY_RECORD_TYPE[RecordType.INCIDENT]
+]
 
 
 @pytest.fixture
@@ -160,16 +166,20 @@ def test_the_practice_round_goes_from_first_review_to_sign_off_by_clicking(
     screenshot("overview")
     card.get_by_role("link", name=re.compile(r"unassigned cases")).click()
     expect(page.get_by_role("heading", name="Unassigned")).to_be_visible()
-    # An incident: MISCLASSIFIED below is an answer to an incident's questions. Which cases
-    # are in the sample follows the inspection's id, so the choice is made, not assumed.
-    own = sorted(
+    # The lead's own case is one asked the crime-recording questions (MISCLASSIFIED below
+    # answers those). Which cases are in the sample follows the inspection's id, so the
+    # first of them is made such a record rather than assumed to be one.
+    own_case = (
         SampledCase.objects.filter(
-            inspection=practice_round,
-            assigned_to=None,
-            reference__in=sample,
-            record_type=RecordType.INCIDENT,
-        ).values_list("reference", flat=True)
-    )[0]
+            inspection=practice_round, assigned_to=None, reference__in=sample
+        )
+        .order_by("reference")
+        .first()
+    )
+    if own_case.record_type not in CRIME_RECORDING_TYPES:
+        own_case.record_type = RecordType.INCIDENT
+        own_case.save()
+    own = own_case.reference
     page.get_by_role("link", name=own).click()
     page.get_by_role("button", name="Take this case").click()
     expect(page.locator("#self-assignment-warning")).to_contain_text("cannot adjudicate")
