@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "forces",
     "inspect_app.accounts",
     "inspect_app.inspections",
@@ -79,11 +82,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor, if any, this session has passed (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs a signed-in user unless it says otherwise (sign-in itself).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages, so a session it ends can say why on the sign-in page.
     "inspect_app.accounts.sessions.SessionLimitsMiddleware",
+    # After the session limits (an ended session is signed out, not asked for a code):
+    # no page with data opens before the second factor is passed.
+    "inspect_app.accounts.second_factor.SecondFactorRequiredMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees every failed sign-in the views report.
     "axes.middleware.AxesMiddleware",
@@ -155,6 +163,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# The second factor (inspect_app/accounts/second_factor.py). Authenticator apps show the
+# issuer beside the code; the admin never shows a device's secret.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Crime-recording inspections")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

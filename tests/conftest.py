@@ -99,6 +99,34 @@ def no_cached_pages():
     yield
 
 
+@pytest.fixture(autouse=True)
+def force_login_passes_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` also passes the second factor, with a device of the user's.
+
+    force_login is the unit tests' shortcut past the sign-in form: it already skips the
+    password, and now the code too, by storing a confirmed authenticator of the user's in
+    the session as a right code would (django-otp's session key). The code itself is
+    proved where it is typed: tests/accounts/test_second_factor.py and the browser tests,
+    which sign in with a real code. ``client.login()`` is left as it was: a session it
+    starts has passed only the password, as the tests of the gate need.
+    """
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    force_login = Client.force_login
+
+    def and_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        from tests.authenticator import authenticator_of
+
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = authenticator_of(user).persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", and_second_factor)
+    yield
+
+
 # --- forces, inspections and people -------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 
+from inspect_app.accounts import second_factor
 from inspect_app.accounts.models import AuditEvent, User
 
 # Roles, not groups, decide what people may do: groups would only mislead.
@@ -12,6 +13,7 @@ admin.site.unregister(Group)
 class InspectorateUserAdmin(UserAdmin):
     list_display = ("username", "email", "role", "force", "is_active", "last_login")
     list_filter = ("role", "force", "is_active")
+    actions = ["reset_second_factor"]
     fieldsets = (
         *UserAdmin.fieldsets[:2],
         ("Role", {"fields": ("role", "force", "is_active")}),
@@ -26,6 +28,20 @@ class InspectorateUserAdmin(UserAdmin):
             },
         ),
     )
+
+    @admin.action(description="Reset the second factor of the selected users")
+    def reset_second_factor(self, request, queryset):
+        """For a lost phone or used-up recovery codes: each person chosen sets up a new
+        authenticator at their next page, and the log says who reset whose."""
+        people = list(queryset.order_by("username"))
+        for person in people:
+            second_factor.reset(person, by=request.user, request=request)
+        names = ", ".join(person.get_username() for person in people)
+        self.message_user(
+            request,
+            f"Second factor reset for {names}: they set up a new one at their next sign-in.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AuditEvent)

@@ -91,6 +91,8 @@ class AuditAction(models.TextChoices):
     INSPECTION_CREATED = "inspection_created", "Created an inspection"
     TEAM_CHANGE = "team_change", "Changed an inspection's team"
     DOUBLE_REVIEW_SHARE = "double_review_share", "Changed the share double reviewed"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Set up a second factor"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Reset a second factor"
 
 
 class AuditEvent(models.Model):
@@ -102,8 +104,8 @@ class AuditEvent(models.Model):
     casework or of live figures; every collection (an upload or an import) and
     alteration (a review saved or corrected) of casework, and every erasure of it. And
     the service's own events: sign-ins and failed attempts, sign-offs and reopenings,
-    changes to a person's role, the setting up of programmes, inspections and their
-    teams, and the share of cases that get a blind second review.
+    changes to a person's role, second factors set up and reset, the setting up of
+    programmes, inspections and their teams, and the share of cases that get a blind second review.
 
     Rows are only ever added. The database holds it to that: a trigger (accounts
     migration 0006) refuses every UPDATE and DELETE of a row, whoever sends it.

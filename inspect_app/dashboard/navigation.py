@@ -63,4 +63,7 @@ def sections_for(user, current=""):
 def navigation(request):
     """Context processor: ``nav_sections`` for the header of every page."""
     user = getattr(request, "user", None)
+    # Until the second factor is passed no section can be opened: none is offered.
+    if user is not None and not getattr(user, "is_verified", lambda: True)():
+        return {"nav_sections": []}
     return {"nav_sections": sections_for(user, current_section(request))}

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.authenticator import authenticator_of, fresh_code
+
 pytestmark = pytest.mark.django_db
 
 
@@ -31,9 +33,12 @@ def test_detail_pages_send_strangers_to_sign_in(client, inspection_a, force_a):
 
 
 def test_signing_in_with_the_form_lands_on_the_overview(client, admin_user, inspection_a, password):
+    device = authenticator_of(admin_user)
     response = client.post(
         reverse("login"), {"username": admin_user.username, "password": password}, follow=True
     )
+    assert response.redirect_chain[-1][0] == reverse("second-factor")
+    response = client.post(reverse("second-factor"), {"code": fresh_code(device)}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("home")
     assert response.templates[0].name == "dashboard/home.html"
     assert inspection_a.get_absolute_url().encode() in response.content

@@ -96,6 +96,9 @@ EXPECTED = {
     "batch-withdraw": row("POST", "batch", **ADMINS_ONLY),
     "inspection-erase": row("GET", "inspection", **ADMINS_ONLY),
     "audit-log": row("GET", None, **ADMINS_ONLY),
+    # Once the code is passed, both send on to the service.
+    "second-factor": row("GET", None, **SIGNED_IN),
+    "second-factor-enrol": row("GET", None, **SIGNED_IN),
 }
 
 #: Text that must never reach a commissioner: force B, and any case narrative or reference.

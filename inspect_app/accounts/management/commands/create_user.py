@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from forces.lookup import UnknownForce, force_by_code_or_name
+from inspect_app.accounts import second_factor
 from inspect_app.accounts.models import User
 from inspect_app.accounts.roles import Role
 
@@ -15,7 +16,8 @@ from inspect_app.accounts.roles import Role
 class Command(BaseCommand):
     help = (
         "Create or update a user with a role. The password comes from NEW_USER_PASSWORD or "
-        "standard input, never from an argument."
+        "standard input, never from an argument. --totp enrols an authenticator app and "
+        "prints its otpauth:// URI on a line of its own."
     )
 
     def add_arguments(self, parser):
@@ -23,8 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--force", help="ONS code of the force (commissioners only)")
         parser.add_argument("--email", default=None)
+        parser.add_argument(
+            "--totp",
+            action="store_true",
+            help="enrol a new authenticator (in place of any other) and print its otpauth:// URI",
+        )
 
-    def handle(self, username, role, force, email, **options):
+    def handle(self, username, role, force, email, totp=False, **options):
         username = username.strip()
         if not username:
             raise CommandError("the username is empty")
@@ -60,9 +67,13 @@ class Command(BaseCommand):
             raise CommandError(_one_line(error)) from None
         with transaction.atomic():
             user.save()
+            device = second_factor.enrol_from_command_line(user) if totp else None
         what = "created" if created else "updated"
         where = f" for {force_obj}" if force_obj else ""
         self.stdout.write(f"{what} {user.get_role_display().lower()} {username}{where}")
+        if device is not None:
+            # On a line of its own, so it can be cut out and handed to the person alone.
+            self.stdout.write(device.config_url)
 
     def read_password(self):
         from_environment = os.environ.get("NEW_USER_PASSWORD")

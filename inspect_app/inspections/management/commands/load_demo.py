@@ -6,6 +6,7 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from inspect_app.accounts import second_factor
 from inspect_app.accounts.models import User
 from inspect_app.inspections.demo import PROGRAMME_SLUG, load_demo
 from inspect_app.inspections.models import Programme
@@ -16,7 +17,8 @@ class Command(BaseCommand):
 
     help = (
         "Load reference data, demo users and the 2014 demonstration programme. Demo passwords "
-        "come from DEMO_PASSWORD, or are generated anew and printed."
+        "come from DEMO_PASSWORD, or are generated anew and printed, each beside the "
+        "otpauth:// URI of the user's new authenticator."
     )
 
     def add_arguments(self, parser):
@@ -39,11 +41,14 @@ class Command(BaseCommand):
             f"demo programme {PROGRAMME_SLUG} {state}: {result.inspections} inspections, "
             f"{result.cases} sampled records, {result.reviews} reviews"
         )
-        self.stdout.write("demo log-ins (username / password / role):")
+        self.stdout.write("demo log-ins (username / password / role / authenticator):")
         users = User.objects.filter(username__in=result.passwords).select_related("force")
         for user in sorted(users, key=lambda u: list(result.passwords).index(u.username)):
             force = f", {user.force}" if user.force else ""
+            # A new authenticator each time, as the passwords are new: add the URI to an
+            # app (most take it pasted, or as a QR code made from it).
+            device = second_factor.enrol_from_command_line(user)
             self.stdout.write(
                 f"  {user.username:<13} {result.passwords[user.username]:<18} "
-                f"{user.get_role_display()}{force}"
+                f"{user.get_role_display()}{force}  {device.config_url}"
             )
