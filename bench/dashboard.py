@@ -138,34 +138,77 @@ def serve(database_url):
     raise RuntimeError("gunicorn did not start")
 
 
-def sign_in(port, password, username=USERNAME):
-    """Sign in through the real form; returns the Cookie header for later requests."""
+def sign_in(port, password, username=USERNAME, code=None):
+    """Sign in through the real forms, the password and then a code from the user's
+    authenticator; returns the Cookie header for later requests.
+
+    ``code`` makes the code (a function of no arguments); by default it is computed from
+    the user's device in the database this process has set up, as their app would.
+    """
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    referer = f"http://127.0.0.1:{port}/accounts/login/"
     connection.request("GET", "/accounts/login/")
     response = connection.getresponse()
     body = response.read().decode()
-    csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    csrf = _cookie(response, "csrftoken")
+    token = _form_token(body)
+    if code is None:
+        code = _code_from_database(username)
     form = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": token, "username": username, "password": password}
     )
+    response = _post(connection, "/accounts/login/", form, f"csrftoken={csrf}", referer)
+    session = _cookie(response, "sessionid")
+    if response.status != 302 or session is None:
+        raise RuntimeError(f"could not sign in: HTTP {response.status}")
+    # Signing in rotates the CSRF token; the second-factor form carries the new one.
+    csrf = _cookie(response, "csrftoken") or csrf
+    cookie = f"sessionid={session}; csrftoken={csrf}"
+    connection.request("GET", "/accounts/second-factor/", headers={"Cookie": cookie})
+    response = connection.getresponse()
+    token = _form_token(response.read().decode())
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "code": code()})
+    response = _post(connection, "/accounts/second-factor/", form, cookie, referer)
+    session = _cookie(response, "sessionid") or session
+    connection.close()
+    if response.status != 302 or "second-factor" in (response.getheader("Location") or ""):
+        raise RuntimeError(f"the second factor was refused: HTTP {response.status}")
+    return f"sessionid={session}; csrftoken={csrf}"
+
+
+def _post(connection, path, form, cookie, referer):
     connection.request(
         "POST",
-        "/accounts/login/",
+        path,
         body=form,
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf}",
-            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
+            "Cookie": cookie,
+            "Referer": referer,
         },
     )
     response = connection.getresponse()
     response.read()
-    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie") or "")
-    connection.close()
-    if response.status != 302 or session is None:
-        raise RuntimeError(f"could not sign in: HTTP {response.status}")
-    return f"sessionid={session.group(1)}; csrftoken={csrf}"
+    return response
+
+
+def _cookie(response, name):
+    found = re.search(rf"{name}=([^;]+)", response.getheader("Set-Cookie") or "")
+    return found.group(1) if found else None
+
+
+def _form_token(body):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+
+
+def _code_from_database(username):
+    """The user's authenticator (one set up now, as ``create_user --totp`` would, if they
+    have none), and a code maker reading its secret as the app holds it."""
+    from inspect_app.accounts.models import User
+    from tests.authenticator import authenticator_of, fresh_code
+
+    device = authenticator_of(User.objects.get(username=username))
+    return lambda: fresh_code(device)
 
 
 def load(port, path, cookie=None, *, clients=None, seconds=None, max_requests=None):

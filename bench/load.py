@@ -31,6 +31,7 @@ from pathlib import Path
 from bench import sized
 from bench.dashboard import free_port, sign_in
 from bench.recompute import server_url, with_database
+from tests.authenticator import code_from_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "inspect_bench_load"
@@ -112,13 +113,24 @@ def app_environment():
 
 
 def manage(env, *argv):
-    subprocess.run(
+    """Run a management command; returns what it printed."""
+    return subprocess.run(
         [sys.executable, "manage.py", *argv],
         cwd=ROOT,
         env=env,
         check=True,
-        stdout=subprocess.DEVNULL,
-    )
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+
+
+def authenticator_uri(demo_output, username):
+    """The ``otpauth://`` URI load_demo printed beside ``username``'s password."""
+    for line in demo_output.splitlines():
+        words = line.split()
+        if words[:1] == [username] and words[-1].startswith("otpauth://"):
+            return words[-1]
+    raise RuntimeError(f"load_demo printed no authenticator for {username}")
 
 
 def run_clients(port, cookie):
@@ -165,7 +177,7 @@ def run_clients(port, cookie):
 def main():
     env = app_environment()
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
+    demo = manage(env, "load_demo")
     manage(env, "recompute_figures", "--all")
     PAGES.extend(case_pages(env["DATABASE_URL"]))
     port = free_port()
@@ -198,7 +210,9 @@ def main():
                 break
             except OSError:
                 time.sleep(0.1)
-        cookie = sign_in(port, PASSWORD, username="admin")
+        # Signed in as a person given the demo's output would: its URI in their app.
+        uri = authenticator_uri(demo, "admin")
+        cookie = sign_in(port, PASSWORD, username="admin", code=lambda: code_from_uri(uri))
         latencies, errors = run_clients(port, cookie)
     finally:
         server.terminate()

@@ -255,6 +255,23 @@ def test_load_demo_prints_the_demo_log_ins(demo):
     assert User.objects.get(username="commissioner").force.name == "Essex"
 
 
+def test_load_demo_prints_each_users_authenticator_beside_their_password(demo):
+    from base64 import b32decode
+    from urllib.parse import parse_qs, urlparse
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for username in ("admin", "lead", "inspector", "inspector2", "commissioner"):
+        line = next(line for line in demo.splitlines() if line.split()[:1] == [username])
+        assert line.split()[1] == GOOD_PASSWORD
+        uri = urlparse(line.split()[-1])
+        assert (uri.scheme, uri.netloc) == ("otpauth", "totp"), line
+        app = TOTP(b32decode(parse_qs(uri.query)["secret"][0]))
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert device.verify_token(f"{app.token():06d}"), username
+
+
 def test_load_demo_twice_changes_nothing(demo):
     counts = (SampledCase.objects.count(), CaseReview.objects.count())
     out = io.StringIO()

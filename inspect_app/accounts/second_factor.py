@@ -90,6 +90,7 @@ def confirm_authenticator(user, device, code, request=None):
         actor=user,
         request=request,
         subject=user,
+        target=f"user {user.get_username()}",
         device="authenticator",
     )
     return codes
@@ -147,6 +148,16 @@ def verify(request, code):
         request=request,
         stage="second factor",
     )
+    return False
+
+
+def held_back(user):
+    """Whether a wrong code has just been entered for ``user``, so that django-otp makes
+    them wait (a second, doubling with each wrong code) before another is checked."""
+    for device in devices_for_user(user, confirmed=None):
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            return True
     return False
 
 

@@ -12,6 +12,7 @@ WRONG_CODE = (
     "That code is not right, or has already been used: enter the code your app shows now, "
     "or a recovery code you have not used"
 )
+WAIT = "Too many wrong codes in a row: wait a few seconds, then enter the code your app shows"
 WRONG_SETUP_CODE = (
     "That code is not right: check the app shows the code for this service, and enter the "
     "code it shows now"
@@ -38,9 +39,11 @@ def verify(request):
         return redirect("second-factor-enrol")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Asked first: a code sent while a wrong one holds the device back is not checked.
+        waiting = second_factor.held_back(request.user)
         if second_factor.verify(request, form.cleaned_data["code"]):
             return redirect(second_factor.safe_next(request))
-        form.add_error("code", WRONG_CODE)
+        form.add_error("code", WAIT if waiting else WRONG_CODE)
     problems = _problems(form)
     return render(
         request,
@@ -62,6 +65,7 @@ def enrol(request):
     device = second_factor.pending_authenticator(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        waiting = second_factor.held_back(request.user)
         codes = second_factor.confirm_authenticator(
             request.user, device, form.cleaned_data["code"], request=request
         )
@@ -72,7 +76,7 @@ def enrol(request):
                 "accounts/recovery_codes.html",
                 {"codes": codes, "next": second_factor.safe_next(request)},
             )
-        form.add_error("code", WRONG_SETUP_CODE)
+        form.add_error("code", WAIT if waiting else WRONG_SETUP_CODE)
     problems = _problems(form)
     uri = device.config_url
     return render(

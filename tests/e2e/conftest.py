@@ -106,16 +106,40 @@ def screenshot(page, request):
     return take
 
 
+def enter_code(page, user):
+    """On the page asking for a code, type the one ``user``'s authenticator app shows now
+    (computed from the device's secret, as the app computes it) and carry on."""
+    from playwright.sync_api import expect
+
+    from tests.authenticator import fresh_code_for
+
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    page.get_by_label("Code").fill(fresh_code_for(user))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+
+
+def give_authenticator(user):
+    """``user`` has an authenticator, as an administrator's ``create_user --totp`` leaves
+    them; returns it. Its secret is what the test's "app" computes codes from."""
+    from tests.authenticator import authenticator_of
+
+    return authenticator_of(user)
+
+
 @pytest.fixture
 def sign_in(page, live_server, password):
-    """Sign in through the real form as ``user``."""
+    """Sign in through the real forms as ``user``: the password, then a code from their
+    authenticator app."""
 
     def as_user(user):
+        give_authenticator(user)
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
+        enter_code(page, user)
         return page
 
     return as_user

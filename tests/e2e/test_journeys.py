@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from inspect_app.accounts.models import User
 from inspect_app.inspections import demo
 from inspect_app.inspections.decisions import DECISIONS_BY_RECORD_TYPE, RecordType
 from inspect_app.inspections.models import (
@@ -21,6 +22,7 @@ from inspect_app.inspections.models import (
     SampledCase,
 )
 from inspect_app.inspections.workflow.sample import double_review_case_ids
+from tests.e2e.conftest import enter_code, give_authenticator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,10 +56,13 @@ def enter(page, live_server, password):
         else:
             page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        user = User.objects.get(username=username)
+        give_authenticator(user)
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
+        enter_code(page, user)
         return page
 
     return as_user
