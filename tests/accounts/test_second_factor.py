@@ -56,8 +56,8 @@ def test_every_data_page_sends_an_unverified_person_on(
     client,
     admin_user,
     password,
-    sides,
-    has_device,  # noqa: F811
+    sides,  # noqa: F811 (the access table's fixture, imported above)
+    has_device,
 ):
     if has_device:
         authenticator_of(admin_user)
