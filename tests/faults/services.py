@@ -292,7 +292,21 @@ class AppServer:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def sign_in(self, username, password):
+    def sign_in(self, username, password, uri):
+        """The password, then a code from the authenticator ``uri`` (as load_demo printed it)."""
+        from tests.authenticator import code_from_uri
+
         self.get("/accounts/login/")
         status, body = self.post("/accounts/login/", {"username": username, "password": password})
-        assert status == 200 and "Sign out" in body, body[:500]
+        assert status == 200 and "Enter your code" in body, body[:500]
+        status, body = self.post("/accounts/second-factor/", {"code": code_from_uri(uri)})
+        assert status == 200 and "Sign out" in body and "Enter your code" not in body, body[:500]
+
+
+def authenticator_uri(demo_output, username):
+    """The ``otpauth://`` URI load_demo printed beside ``username``'s password."""
+    for line in demo_output.splitlines():
+        words = line.split()
+        if words[:1] == [username] and words[-1].startswith("otpauth://"):
+            return words[-1]
+    raise AssertionError(f"load_demo printed no authenticator for {username}")

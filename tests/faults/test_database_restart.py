@@ -1,15 +1,15 @@
 """PostgreSQL restarts under a running app: the next request reconnects by itself."""
 
-from tests.faults.services import AppServer, app_environment, manage
+from tests.faults.services import AppServer, app_environment, authenticator_uri, manage
 
 
 def test_the_app_reconnects_after_postgresql_restarts(throwaway_postgres, tmp_path):
     env = app_environment(throwaway_postgres.url)
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
+    demo = manage(env, "load_demo")
     server = AppServer(env, tmp_path / "gunicorn.log").start()
     try:
-        server.sign_in("admin", env["DEMO_PASSWORD"])
+        server.sign_in("admin", env["DEMO_PASSWORD"], authenticator_uri(demo, "admin"))
         status, body = server.get("/inspections/")
         assert status == 200 and "essex-2014" in body
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.faults.services import AppServer, app_environment, manage
+from tests.faults.services import AppServer, app_environment, authenticator_uri, manage
 
 
 def without_tokens(html):
@@ -19,10 +19,10 @@ PAGES = ["/inspections/", "/inspections/essex-2014/", "/forces/essex/"]
 def app_on_throwaway_services(throwaway_postgres, throwaway_redis, tmp_path):
     env = app_environment(throwaway_postgres.url, throwaway_redis.url)
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
+    demo = manage(env, "load_demo")
     manage(env, "recompute_figures", "--all")
     server = AppServer(env, tmp_path / "gunicorn.log").start()
-    server.sign_in("admin", env["DEMO_PASSWORD"])
+    server.sign_in("admin", env["DEMO_PASSWORD"], authenticator_uri(demo, "admin"))
     yield server
     server.stop()
 
