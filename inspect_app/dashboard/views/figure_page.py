@@ -12,6 +12,7 @@ from django_tables2 import RequestConfig
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Metric
 from inspect_app.dashboard import exports
+from inspect_app.dashboard.charts.bars import shortfall_bar_chart
 from inspect_app.dashboard.forms import read_presentation
 from inspect_app.dashboard.rows import row_from
 
@@ -82,6 +83,22 @@ def by_scope(presented, scope, weighted=False):
 
 def any_figure(rows):
     return any(row.available for row in rows)
+
+
+def offence_group_chart(groups, presentation):
+    """The shortfall chart by offence group that the programme, force and inspection pages
+    share; None when no group has a figure."""
+    if not any_figure(groups):
+        return None
+    metric = presentation.metric
+    return shortfall_bar_chart(
+        groups,
+        presentation,
+        chart_id="chart-offence-groups",
+        title=shortfall_title(metric, "offence group"),
+        axis_title=shortfall_axis(metric),
+        table_id="table-offence-groups",
+    )
 
 
 def metric_cards(presented):

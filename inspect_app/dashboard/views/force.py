@@ -9,7 +9,6 @@ from inspect_app.accounts import access
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Scope
 from inspect_app.dashboard.caching import figures_page, reader_scope, with_figures_version
-from inspect_app.dashboard.charts.bars import shortfall_bar_chart
 from inspect_app.dashboard.charts.trend import trend_chart
 from inspect_app.dashboard.rows import present_all, row_from
 from inspect_app.dashboard.tables import FigureTable
@@ -17,8 +16,7 @@ from inspect_app.dashboard.views.figure_page import (
     FigurePage,
     by_scope,
     metric_cards,
-    shortfall_axis,
-    shortfall_title,
+    offence_group_chart,
 )
 from inspect_app.inspections import tallies
 from inspect_app.inspections.decisions import RecordType
@@ -114,17 +112,7 @@ def _chosen_inspection(page, inspections):
 
 def _render_force_like(page, title, template, *, filename, cards, groups, trend=None, **extra):
     """The force and inspection pages share cards, the offence-group chart and its table."""
-    metric = page.presentation.metric
-    group_chart = None
-    if any(row.available for row in groups):
-        group_chart = shortfall_bar_chart(
-            groups,
-            page.presentation,
-            chart_id="chart-offence-groups",
-            title=shortfall_title(metric, "offence group"),
-            axis_title=shortfall_axis(metric),
-            table_id="table-offence-groups",
-        )
+    group_chart = offence_group_chart(groups, page.presentation)
     trend_figure = None
     if trend and any(row.available for row in trend):
         trend_figure = trend_chart(

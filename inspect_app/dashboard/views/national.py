@@ -17,7 +17,6 @@ from inspect_app.dashboard.caching import figures_page, reader_scope, with_figur
 from inspect_app.dashboard.charts.bars import (
     comparison_bar_chart,
     force_bar_chart,
-    shortfall_bar_chart,
 )
 from inspect_app.dashboard.charts.funnel import funnel_chart, funnel_data, outlier_words
 from inspect_app.dashboard.filters import ForceFigureFilter
@@ -33,8 +32,7 @@ from inspect_app.dashboard.views.figure_page import (
     any_figure,
     by_scope,
     filter_problems,
-    shortfall_axis,
-    shortfall_title,
+    offence_group_chart,
 )
 from inspect_app.inspections.models import Programme
 
@@ -119,16 +117,7 @@ def _build_programme(request, programme):
                 table_id="table-forces",
             )
         )
-    group_chart = None
-    if any_figure(groups):
-        group_chart = shortfall_bar_chart(
-            groups,
-            page.presentation,
-            chart_id="chart-offence-groups",
-            title=shortfall_title(metric, "offence group"),
-            axis_title=shortfall_axis(metric),
-            table_id="table-offence-groups",
-        )
+    group_chart = offence_group_chart(groups, page.presentation)
     region_chart = None
     if any_figure(regions):
         region_chart = comparison_bar_chart(
