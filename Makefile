@@ -37,7 +37,7 @@ run: setup
 	$(PY) manage.py load_demo
 	@# Hashed, compressed copies of static files: plotly.js is sent once, gzipped.
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	@echo "Serving on http://localhost:$(PORT)/ (Ctrl-C to stop; security keys work at this name)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The tests that need PostgreSQL (the staged import, concurrent writers, row locks) run

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "forces",
     "inspect_app.accounts",
     "inspect_app.inspections",
@@ -168,6 +169,19 @@ AXES_VERBOSE = False
 # issuer beside the code; the admin never shows a device's secret.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Crime-recording inspections")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Security keys and passkeys (inspect_app/accounts/security_keys.py), as a second factor
+# only: a key never stands in for the password. A key is bound to the host name the
+# person opened; WEBAUTHN_ORIGINS lists the addresses it may answer from where that is
+# not simply this site's own (for example behind a proxy that rewrites the host).
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_RP_ID_CALLABLE = "inspect_app.accounts.security_keys.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "inspect_app.accounts.security_keys.SecurityKeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS", [])
+# The library's own origin list: what its system check reads. Left empty, the helper
+# answers for this site's own address, which ALLOWED_HOSTS has already checked.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = WEBAUTHN_ORIGINS
+SILENCED_SYSTEM_CHECKS = [] if WEBAUTHN_ORIGINS else ["otp_webauthn.E030"]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

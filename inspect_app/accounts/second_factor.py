@@ -35,6 +35,10 @@ RECOVERY = "recovery codes"
 EXEMPT_URL_NAMES = frozenset(
     {"login", "logout", "health", "favicon", "second-factor", "second-factor-enrol"}
 )
+#: The security-key ceremonies: they are how an unverified person passes or sets up a
+#: key. The library refuses to register a key for someone who has a factor and has not
+#: passed it, and checks a key only for the person signed in.
+EXEMPT_NAMESPACES = frozenset({"otp_webauthn"})
 
 
 # --- devices -------------------------------------------------------------------------------
@@ -102,6 +106,31 @@ def new_recovery_codes(user):
     device = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def recovery_codes_left(user):
+    """How many of ``user``'s recovery codes are still unused."""
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def has_authenticator(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def renew_recovery_codes(user, request=None):
+    """Ten new recovery codes for ``user`` in place of any left (asked for on their own
+    sign-in page, or after setting up a security key); returns them, to be shown once."""
+    codes = new_recovery_codes(user)
+    audit.record(
+        AuditAction.SECOND_FACTOR_ENROLLED,
+        actor=user,
+        request=request,
+        subject=user,
+        target=f"user {user.get_username()}",
+        device=RECOVERY,
+    )
     return codes
 
 
@@ -217,6 +246,8 @@ class SecondFactorRequiredMiddleware:
             return None
         match = request.resolver_match
         if match is not None and match.url_name in EXEMPT_URL_NAMES and not match.namespace:
+            return None
+        if match is not None and match.namespace in EXEMPT_NAMESPACES:
             return None
         if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             return None

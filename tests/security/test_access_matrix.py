@@ -34,6 +34,8 @@ PARAMETERS = {
     "offence": lambda objects: {"slug": objects["inspection"].programme.slug, "code": "vap"},
     "case": lambda objects: {"slug": objects["inspection"].slug, "pk": objects["case"].pk},
     "batch": lambda objects: {"pk": objects["batch"].pk},
+    # Nobody's key: removing one is only ever of one's own (a test of its own covers that).
+    "security key": lambda objects: {"key_id": 999_999},
     None: lambda objects: {},
 }
 
@@ -99,6 +101,16 @@ EXPECTED = {
     # Once the code is passed, both send on to the service.
     "second-factor": row("GET", None, **SIGNED_IN),
     "second-factor-enrol": row("GET", None, **SIGNED_IN),
+    "second-factor-recovery-codes": row("GET", None, **SIGNED_IN),
+    "sign-in-security": row("GET", None, **SIGNED_IN),
+    "security-key-remove": row("POST", "security key", anonymous="login", others="denied"),
+    # The security-key ceremonies answer the person signed in only (a key never signs
+    # anyone in here): without a ceremony begun, the two that finish one refuse it.
+    "otp_webauthn:credential-registration-begin": row("POST", None, **SIGNED_IN),
+    "otp_webauthn:credential-registration-complete": row("POST", None, **SIGNED_IN),
+    "otp_webauthn:credential-authentication-begin": row("POST", None, **SIGNED_IN),
+    "otp_webauthn:credential-authentication-complete": row("POST", None, **SIGNED_IN),
+    "otp_webauthn:js-i18n-catalog": row("GET", None, **SIGNED_IN),
 }
 
 #: Text that must never reach a commissioner: force B, and any case narrative or reference.
