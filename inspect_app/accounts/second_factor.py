@@ -89,15 +89,20 @@ def confirm_authenticator(user, device, code, request=None):
     codes = new_recovery_codes(user)
     if request is not None:
         otp_login(request, device)
+    record_enrolment(user, AUTHENTICATOR, request=request)
+    return codes
+
+
+def record_enrolment(user, device, request=None):
+    """The audit entry of ``user`` setting up a second factor (``device`` says which)."""
     audit.record(
         AuditAction.SECOND_FACTOR_ENROLLED,
         actor=user,
         request=request,
         subject=user,
         target=f"user {user.get_username()}",
-        device="authenticator",
+        device=device,
     )
-    return codes
 
 
 def new_recovery_codes(user):
@@ -123,14 +128,7 @@ def renew_recovery_codes(user, request=None):
     """Ten new recovery codes for ``user`` in place of any left (asked for on their own
     sign-in page, or after setting up a security key); returns them, to be shown once."""
     codes = new_recovery_codes(user)
-    audit.record(
-        AuditAction.SECOND_FACTOR_ENROLLED,
-        actor=user,
-        request=request,
-        subject=user,
-        target=f"user {user.get_username()}",
-        device=RECOVERY,
-    )
+    record_enrolment(user, RECOVERY, request=request)
     return codes
 
 

@@ -22,7 +22,7 @@ from django_otp_webauthn.views import (
     CompleteCredentialRegistrationView,
 )
 
-from inspect_app.accounts import audit
+from inspect_app.accounts import audit, second_factor
 from inspect_app.accounts.models import AuditAction
 
 SECURITY_KEY = "security key"
@@ -99,14 +99,7 @@ class CompleteRegistration(CompleteCredentialRegistrationView):
 
     def post(self, *args, **kwargs):
         response = super().post(*args, **kwargs)
-        audit.record(
-            AuditAction.SECOND_FACTOR_ENROLLED,
-            actor=self.request.user,
-            request=self.request,
-            subject=self.request.user,
-            target=f"user {self.request.user.get_username()}",
-            device=SECURITY_KEY,
-        )
+        second_factor.record_enrolment(self.request.user, SECURITY_KEY, request=self.request)
         return response
 
 
