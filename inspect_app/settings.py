@@ -62,11 +62,17 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
+    "rest_framework",
+    "drf_spectacular",
     "forces",
     "inspect_app.accounts",
     "inspect_app.inspections",
+    "inspect_app.sampling",
     "inspect_app.compliance",
+    "inspect_app.judgement",
+    "inspect_app.publication",
     "inspect_app.uploads",
+    "inspect_app.api",
     "inspect_app.dashboard",
 ]
 

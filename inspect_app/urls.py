@@ -23,4 +23,8 @@ urlpatterns = [
     path("", include("inspect_app.uploads.urls")),
     path("", include("inspect_app.inspections.urls")),
     path("", include("inspect_app.accounts.urls")),
+    path("", include("inspect_app.sampling.urls")),
+    path("", include("inspect_app.publication.urls")),
+    path("", include("inspect_app.judgement.urls")),
+    path("", include("inspect_app.api.urls")),
 ]

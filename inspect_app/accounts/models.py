@@ -93,6 +93,16 @@ class AuditAction(models.TextChoices):
     DOUBLE_REVIEW_SHARE = "double_review_share", "Changed the share double reviewed"
     SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Set up a second factor"
     SECOND_FACTOR_RESET = "second_factor_reset", "Reset a second factor"
+    EXTRACT_IMPORTED = "extract_imported", "Imported a force's extract"
+    SAMPLE_PLANNED = "sample_planned", "Saved a sample plan"
+    SAMPLE_DRAWN = "sample_drawn", "Drew a sample"
+    SAMPLE_TOPPED_UP = "sample_topped_up", "Topped up a stratum of a sample"
+    PUBLISHED = "published", "Published an inspection's figures"
+    API_TOKEN_CREATED = "api_token_created", "Created an API token"
+    API_TOKEN_REVOKED = "api_token_revoked", "Revoked an API token"
+    GRADE_BANDS_SET = "grade_bands_set", "Set a programme's grade bands"
+    OUTLIER_STEP = "outlier_step", "Moved an outlier case on"
+    FINDING_CHANGE = "finding_change", "Recorded or moved on a finding"
 
 
 class AuditEvent(models.Model):

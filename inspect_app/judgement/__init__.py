@@ -1,0 +1,1 @@
+"""Judgements: against the nation, against last time, grades, outliers and findings."""

@@ -1,0 +1,1 @@
+"""Published versions of an inspection's figures, frozen."""

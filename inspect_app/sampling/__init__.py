@@ -1,0 +1,1 @@
+"""Population extracts, sample plans and reproducible draws."""
