@@ -1,8 +1,8 @@
 """The columns of a sample batch file and how a header row is matched to them."""
 
-import re
 from dataclasses import dataclass
 
+from inspect_app.core.cells import column_letter, normalise_header  # noqa: F401
 from inspect_app.inspections.decisions import DECISION_FIELDS, NEEDS_OFFENCE_GROUP, RecordType
 
 
@@ -39,23 +39,3 @@ OFFENCE_GROUP_NEEDED_FOR = tuple(str(value) for value in NEEDS_OFFENCE_GROUP)
 
 MAX_REFERENCE_LENGTH = 64
 MAX_SUMMARY_LENGTH = 10_000
-
-_INNER_SEPARATORS = re.compile(r"[\s\-]+")
-
-
-def normalise_header(text) -> str:
-    """The column a header cell names: case, surrounding spaces and inner spaces ignored.
-
-    ``" Reported At "`` and ``"reported-at"`` both name ``reported_at``.
-    """
-    return _INNER_SEPARATORS.sub("_", str(text if text is not None else "").strip()).lower()
-
-
-def column_letter(index: int) -> str:
-    """The spreadsheet letter of a 0-based column position: 0 → A, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters

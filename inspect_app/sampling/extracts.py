@@ -1,0 +1,358 @@
+"""Importing a force's whole extract into an inspection: all of it, or nothing.
+
+The file is read once, row by row (``extract_rows``). On PostgreSQL each
+checked row goes straight into the records table through COPY, in the
+import's transaction; on SQLite (the embedded default, small extracts) rows
+are written by ``bulk_create`` in chunks. Any error rolls the whole import
+back. A reference used twice is found by the table's unique index: when that
+stops the COPY, the file is read again to name every repeated reference with
+its rows, so the uploader sees every error at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from forces.models import OffenceGroup
+from inspect_app.accounts import audit
+from inspect_app.accounts.models import AuditAction
+from inspect_app.sampling import extract_rows
+from inspect_app.sampling.extract_rows import WHOLE_FILE, Errors, RowChecker
+from inspect_app.sampling.models import Draw, PopulationExtract, PopulationRecord
+
+DEFAULT_MAX_BYTES = 2 * 1024**3
+WORKBOOK_MAX_BYTES = 50 * 1024**2
+CHUNK_ROWS = 5000
+PROGRESS_EVERY = 20_000
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_COLUMNS = (
+    "extract_id",
+    "reference",
+    "record_type",
+    "reported_at",
+    "offence_group_id",
+    "route",
+    "summary",
+)
+
+
+class ExtractRefused(Exception):
+    """The extract was not imported; ``errors`` are lines ``row N, column C: message``."""
+
+    def __init__(self, errors, count=None):
+        super().__init__(errors[0] if errors else "the extract was refused")
+        self.errors = list(errors)
+        self.count = count if count is not None else len(self.errors)
+
+
+@dataclass(frozen=True)
+class Imported:
+    extract: PopulationExtract | None
+    records: int
+    dry_run: bool = False
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "POPULATION_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _file_error(message) -> ExtractRefused:
+    return ExtractRefused([f"row 1, column {WHOLE_FILE}: {message}"])
+
+
+def screen(path, inspection, *, replace) -> None:
+    """Refuse, before reading a row, a file too big, or an extract that may not be replaced."""
+    size = os.path.getsize(path)
+    limit = max_bytes()
+    if size > limit:
+        raise _file_error(
+            f"the file is {size / 1024**2:,.0f} MB; an extract may be at most "
+            f"{limit / 1024**2:,.0f} MB"
+        )
+    if extract_rows.is_workbook(path) and size > WORKBOOK_MAX_BYTES:
+        raise _file_error(
+            "a workbook above 50 MB is too big to read: save the extract as CSV UTF-8"
+        )
+    existing = PopulationExtract.objects.filter(inspection=inspection).first()
+    if existing is not None:
+        draw = Draw.objects.filter(inspection=inspection).first()
+        if draw is not None:
+            raise _file_error(
+                f"the sample was already drawn from this inspection's extract (seed {draw.seed}, "
+                f"{timezone.localtime(draw.drawn_at):%d %B %Y}): it can no longer be replaced"
+            )
+        if not replace:
+            raise _file_error(
+                f"the inspection already has an extract ({existing.original_filename}, "
+                f"{existing.record_count:,} records): replace it to import another"
+            )
+
+
+def _offence_groups() -> dict[str, int]:
+    groups = {}
+    for pk, code, name in OffenceGroup.objects.values_list("pk", "code", "name"):
+        groups[code.strip().lower()] = pk
+        groups[name.strip().lower()] = pk
+    return groups
+
+
+def checked_rows(path, errors: Errors, progress=None, groups=None):
+    """Every row that passed its checks; errors go into ``errors``.
+
+    ``groups`` (code or name → id) is read before the first row: while COPY runs,
+    the connection can do nothing else.
+    """
+    groups = _offence_groups() if groups is None else groups
+    return _checked_rows(path, errors, progress, groups)
+
+
+def _checked_rows(path, errors, progress, groups):
+    rows = extract_rows.open_rows(path)
+    number = 1
+    try:
+        try:
+            number, header = next(rows)
+        except StopIteration:
+            errors.add(1, WHOLE_FILE, "the file is empty: it needs a header row and records")
+            return
+        positions = extract_rows.read_header(header, errors)
+        if positions is None:
+            return
+        checker = RowChecker(positions, groups, timezone.now())
+        for number, values in rows:
+            if not any(str(value).strip() for value in values if value is not None):
+                continue
+            checked = checker.check(number, values, errors)
+            if checked is not None:
+                yield checked
+            if progress is not None and number % PROGRESS_EVERY == 0:
+                progress(number)
+    except UnicodeDecodeError:
+        errors.add(
+            number + 1,
+            WHOLE_FILE,
+            'the file is not UTF-8: save it from Excel with "Save as" and the type '
+            '"CSV UTF-8 (Comma delimited)", or upload the .xlsx workbook',
+        )
+    except Exception as error:  # a damaged workbook or CSV: say so, at the row it stopped
+        if isinstance(error, GeneratorExit):
+            raise
+        errors.add(number + 1, WHOLE_FILE, f"the file cannot be read past here ({error})")
+
+
+def _copy_line(extract_id, record) -> str:
+    def text(value):
+        return value.translate(_COPY_ESCAPES)
+
+    group = "\\N" if record.offence_group_id is None else str(record.offence_group_id)
+    return (
+        f"{extract_id}\t{text(record.reference)}\t{record.record_type}\t"
+        f"{record.reported_at.isoformat()}\t{group}\t{text(record.route)}\t"
+        f"{text(record.summary)}\n"
+    )
+
+
+class _CopySource(io.RawIOBase):
+    """A file COPY reads from: the checked rows as COPY text, made as COPY asks for them.
+
+    After the first error nothing more is sent (the import will roll back), but
+    the rest of the file is still read so that every error is found.
+    """
+
+    def __init__(self, rows, extract_id, errors):
+        self._rows = rows
+        self._extract_id = extract_id
+        self._errors = errors
+        self._pending = b""
+        self.sent = 0
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        size = size if size and size > 0 else 1 << 16
+        parts, length = [self._pending], len(self._pending)
+        while length < size:
+            record = next(self._rows, None)
+            if record is None:
+                break
+            if self._errors:
+                continue
+            line = _copy_line(self._extract_id, record).encode()
+            parts.append(line)
+            length += len(line)
+            self.sent += 1
+        data = b"".join(parts)
+        self._pending = data[size:]
+        return data[:size]
+
+
+def _duplicates(path, errors: Errors) -> None:
+    """Read the file again and name every reference used more than once, with its rows."""
+    first_row: dict[str, int] = {}
+    for record in checked_rows(path, Errors()):
+        seen = first_row.setdefault(record.reference, record.row)
+        if seen != record.row:
+            errors.add(
+                record.row,
+                "reference",
+                f"{extract_rows.cells.shown(record.reference)} is used twice in the extract "
+                f"(first on row {seen}): every reference must be unique",
+            )
+
+
+def _copy(path, extract, errors, progress) -> int:
+    source = _CopySource(checked_rows(path, errors, progress), extract.pk, errors)
+    with connection.cursor() as cursor:
+        # Dates without a zone are UK time: let the database read them so.
+        cursor.execute("SET LOCAL TIME ZONE 'Europe/London'")
+        try:
+            with transaction.atomic():
+                cursor.copy_expert(
+                    f"COPY {PopulationRecord._meta.db_table} ({', '.join(COPY_COLUMNS)}) "
+                    "FROM STDIN",
+                    source,
+                    1 << 16,
+                )
+        except Exception as error:
+            # psycopg2's own error: COPY goes past Django's wrapping of database errors.
+            if not isinstance(error, IntegrityError) and getattr(error, "pgcode", "") != "23505":
+                raise
+            for _ in source._rows:  # finish reading, for every other error
+                pass
+            repeated = True
+        else:
+            repeated = False
+        # The index saw only the rows sent before the first error: when there is one,
+        # the whole file is read again for repeated references.
+        if repeated or errors:
+            _duplicates(path, errors)
+        cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+    return source.sent
+
+
+def _bulk(path, extract, errors, progress) -> int:
+    tz = timezone.get_current_timezone()
+    seen: dict[str, int] = {}
+    chunk, written = [], 0
+    for record in checked_rows(path, errors, progress):
+        first = seen.setdefault(record.reference, record.row)
+        if first != record.row:
+            errors.add(
+                record.row,
+                "reference",
+                f"{extract_rows.cells.shown(record.reference)} is used twice in the extract "
+                f"(first on row {first}): every reference must be unique",
+            )
+        if errors:
+            continue
+        moment = record.reported_at
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=extract_rows.cells.LONDON).astimezone(tz)
+        chunk.append(
+            PopulationRecord(
+                extract=extract,
+                reference=record.reference,
+                record_type=record.record_type,
+                reported_at=moment,
+                offence_group_id=record.offence_group_id,
+                route=record.route,
+                summary=record.summary,
+            )
+        )
+        if len(chunk) >= CHUNK_ROWS:
+            PopulationRecord.objects.bulk_create(chunk)
+            written += len(chunk)
+            chunk = []
+    if chunk and not errors:
+        PopulationRecord.objects.bulk_create(chunk)
+        written += len(chunk)
+    return written
+
+
+class _RollBack(Exception):
+    pass
+
+
+def import_extract(
+    path,
+    inspection,
+    *,
+    filename: str,
+    by=None,
+    request=None,
+    replace=False,
+    dry_run=False,
+    progress: Callable[[int], None] | None = None,
+) -> Imported:
+    """Check and store ``path`` as the inspection's extract, or raise ExtractRefused."""
+    screen(path, inspection, replace=replace)
+    sha256 = _sha256(path)
+    errors = Errors()
+    try:
+        with transaction.atomic():
+            # Lock the inspection: two imports of one inspection run one after the other.
+            type(inspection).objects.select_for_update().filter(pk=inspection.pk).first()
+            if Draw.objects.filter(inspection=inspection).exists():
+                raise _file_error("the sample was drawn while this file was read")
+            old = PopulationExtract.objects.filter(inspection=inspection).first()
+            if old is not None:
+                old.records.all()._raw_delete(old.records.db)
+                old.delete()
+            extract = PopulationExtract.objects.create(
+                inspection=inspection,
+                original_filename=filename[:255],
+                content_sha256=sha256,
+                imported_by=by,
+                imported_at=timezone.now(),
+            )
+            write = _copy if connection.vendor == "postgresql" else _bulk
+            count = write(path, extract, errors, progress)
+            if errors:
+                raise _RollBack
+            if count == 0:
+                errors.add(2, WHOLE_FILE, "the file has a header but no records")
+                raise _RollBack
+            extract.record_count = count
+            extract.save(update_fields=["record_count"])
+            if dry_run:
+                raise _RollBack
+            audit.record_change(
+                AuditAction.EXTRACT_IMPORTED,
+                by=by,
+                request=request,
+                target=f"extract of {inspection.slug}",
+                subject=extract,
+                records=count,
+                file=filename,
+                replaced=old is not None,
+            )
+            audit.record_change(
+                AuditAction.COLLECTION,
+                by=by,
+                request=request,
+                target=f"extract of {inspection.slug}",
+                subject=extract,
+                records=count,
+            )
+    except _RollBack:
+        if errors:
+            raise ExtractRefused(errors.kept, errors.count) from None
+        return Imported(extract=None, records=count, dry_run=True)
+    return Imported(extract=extract, records=count)
