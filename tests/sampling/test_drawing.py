@@ -1,0 +1,150 @@
+"""Drawing the planned sample: reproducible references, once, with top-ups recorded."""
+
+import json
+
+import numpy
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from inspect_app.accounts.models import AuditAction, AuditEvent
+from inspect_app.inspections.models import SampledCase
+from inspect_app.sampling import drawing, planning
+from inspect_app.sampling.models import Draw, DrawnCase, Stratum, TopUp
+from tests.sampling.helpers import small_extract
+
+
+def test_the_positions_chosen_for_a_seed_never_change():
+    # Stored once and kept: if any of these move, a sample drawn before can no longer
+    # be drawn again, and that is a broken promise, not a test to update.
+    numbers = drawing.BoundedIntegers(drawing.generator_for(2014))
+    assert drawing.choose(5, 100, numbers) == [5, 70, 72, 16, 43]
+    numbers = drawing.BoundedIntegers(drawing.generator_for(2014))
+    assert drawing.choose(8, 1_000_000, numbers) == [
+        436405, 773161, 621530, 631254, 755671, 549480, 416192, 720377,
+    ]  # fmt: skip
+    numbers = drawing.BoundedIntegers(drawing.generator_for(2014, 1))
+    assert drawing.choose(3, 10, numbers) == [7, 4, 9]
+
+
+def test_the_bounded_integers_come_from_the_raw_stream_by_rejection():
+    raw = numpy.random.PCG64(7).random_raw(3)
+    numbers = drawing.BoundedIntegers(numpy.random.PCG64(7))
+    # 2^64 is a multiple of 2^k: nothing is rejected, so the words are used as they come.
+    assert [numbers.below(1 << 10) for _ in range(3)] == [int(word) % 1024 for word in raw]
+
+
+def test_choose_draws_every_position_once_when_asked_for_all():
+    numbers = drawing.BoundedIntegers(drawing.generator_for(1))
+    assert sorted(drawing.choose(50, 50, numbers)) == list(range(50))
+
+
+def test_choose_is_uniform_enough():
+    numbers = drawing.BoundedIntegers(drawing.generator_for(99))
+    counts = [0] * 10
+    for _ in range(5000):
+        for position in drawing.choose(3, 10, numbers):
+            counts[position] += 1
+    # Each position is chosen with probability 3/10: 1500 of 5000 times, give or take.
+    assert all(1350 < count < 1650 for count in counts), counts
+
+
+def plan_for(inspection, tmp_path, minimum=10):
+    small_extract(inspection, tmp_path)
+    proposal = planning.propose(
+        inspection, stratify_by="record_type", margin=0.15, expected_rate=0.9, minimum=minimum
+    )
+    return planning.save(proposal)
+
+
+@pytest.mark.django_db
+def test_a_stored_drawn_sample_is_drawn_again_the_same(inspection_a, tmp_path):
+    plan = plan_for(inspection_a, tmp_path)
+    assert [(s.label, s.population, s.planned) for s in plan.strata.all()] == [
+        ("incident", 80, 11),
+        ("no_crime", 20, 10),
+    ]
+    drawing.draw_sample(inspection_a, 2014)
+    drawn = sorted(
+        SampledCase.objects.filter(inspection=inspection_a).values_list("reference", flat=True)
+    )
+    assert drawn == [
+        "I003", "I004", "I005", "I006", "I036", "I053", "I062", "I064", "I066", "I076", "I077",
+        "N002", "N005", "N006", "N007", "N009", "N015", "N017", "N018", "N019", "N020",
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_drawn_records_become_cases_with_their_stratum(inspection_a, tmp_path, admin_user):
+    plan_for(inspection_a, tmp_path)
+    draw = drawing.draw_sample(inspection_a, 5, by=admin_user)
+    assert (draw.generator, draw.generator_version) == ("PCG64", numpy.__version__)
+    case = SampledCase.objects.filter(inspection=inspection_a, record_type="no_crime").first()
+    assert case.offence_group.code == "VAP"
+    assert case.drawn.stratum.label == "no_crime"
+    assert case.batch is None
+    assert AuditEvent.objects.get(action=AuditAction.SAMPLE_DRAWN).details["seed"] == 5
+
+
+@pytest.mark.django_db
+def test_a_second_draw_is_refused_naming_the_first(inspection_a, tmp_path):
+    plan_for(inspection_a, tmp_path)
+    drawing.draw_sample(inspection_a, 2014)
+    with pytest.raises(drawing.DrawRefused, match="already drawn with seed 2014 on"):
+        drawing.draw_sample(inspection_a, 15)
+    assert Draw.objects.count() == 1
+    assert SampledCase.objects.count() == 21
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", ["1.5", "-3", "abc", ""])
+def test_a_seed_that_is_not_a_whole_number_is_refused(inspection_a, tmp_path, seed):
+    plan_for(inspection_a, tmp_path)
+    with pytest.raises(CommandError, match="the seed must be a whole number"):
+        call_command("draw_sample", "--inspection", inspection_a.slug, "--seed", seed)
+    assert not Draw.objects.exists() and not SampledCase.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_draw_without_a_saved_plan_is_refused(inspection_a, tmp_path):
+    small_extract(inspection_a, tmp_path)
+    with pytest.raises(CommandError, match="no saved sample plan"):
+        call_command("draw_sample", "--inspection", inspection_a.slug, "--seed", "1")
+    assert not SampledCase.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_top_up_draws_more_of_one_stratum_from_the_rest(inspection_a, tmp_path):
+    plan_for(inspection_a, tmp_path)
+    draw = drawing.draw_sample(inspection_a, 2014)
+    incident = Stratum.objects.get(plan=draw.plan, label="incident")
+    before = set(DrawnCase.objects.filter(stratum=incident).values_list("record_id", flat=True))
+    made = drawing.top_up(inspection_a, incident.pk, 3, reason="three records missing")
+    after = set(DrawnCase.objects.filter(stratum=incident).values_list("record_id", flat=True))
+    assert len(after) == 14 and before < after
+    assert made.round == 1 and TopUp.objects.count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.SAMPLE_TOPPED_UP).count() == 1
+    with pytest.raises(drawing.DrawRefused, match="more than it holds"):
+        drawing.top_up(inspection_a, incident.pk, 100)
+
+
+@pytest.mark.django_db
+def test_the_listing_gives_each_record_its_stratum_and_weight(inspection_a, tmp_path, capsys):
+    plan_for(inspection_a, tmp_path)
+    call_command("draw_sample", "--inspection", inspection_a.slug, "--seed", "2014")
+    capsys.readouterr()
+    call_command("sample_listing", "--inspection", inspection_a.slug, "--format", "json")
+    document = json.loads(capsys.readouterr().out)
+    assert document["seed"] == 2014
+    first = document["records"][0]
+    assert first == {
+        "reference": "I003",
+        "stratum": "incident",
+        "population": 80,
+        "sample": 11,
+        "weight": round(80 / 11, 6),
+    }
+    call_command("sample_listing", "--inspection", inspection_a.slug, "--format", "csv")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "reference,stratum,population,sample,weight"
+    assert len(lines) == 22
