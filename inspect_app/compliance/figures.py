@@ -32,8 +32,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from forces.models import OffenceGroup
-from inspect_app.compliance.models import ComplianceFigure, Metric, Scope
-from inspect_app.core import stats
+from inspect_app.compliance import by_design
+from inspect_app.compliance.models import ComplianceFigure, Design, Metric, Scope
+from inspect_app.core import design, stats
 from inspect_app.inspections.decisions import RecordType
 from inspect_app.inspections.models import (
     BatchStatus,
@@ -214,6 +215,8 @@ def compute_programme_figures(programme_id: int, computed_at=None) -> list[Compl
         .order_by("slug")
     )
     chains = _groups_with_their_parents()
+    # Inspections drawn from their extract by a plan: their figures by the design.
+    designed = by_design.estimates(counting_reviews(programme_id), METRIC_RULES, chains)
     by_inspection: dict[int, Counter] = defaultdict(Counter)
     by_group: dict[tuple[int, int], Counter] = defaultdict(Counter)
     for row in counted:
@@ -250,62 +253,63 @@ def compute_programme_figures(programme_id: int, computed_at=None) -> list[Compl
         whole_programme.update(tally)
         for metric in METRICS:
             volume = force.recorded_crime_volume if metric == Metric.RECORDING_RATE else None
-            figures.append(
-                figure(
-                    Scope.INSPECTION,
-                    metric,
-                    tally,
-                    inspection=inspection,
-                    force=force,
-                    region_id=force.region_id,
-                    volume_total=_volume_or_none(volume),
-                )
+            made = figure(
+                Scope.INSPECTION,
+                metric,
+                tally,
+                inspection=inspection,
+                force=force,
+                region_id=force.region_id,
+                volume_total=_volume_or_none(volume),
             )
+            by_design.apply(made, designed.get((inspection.pk, None, metric)))
+            figures.append(made)
     for (inspection_id, group_id), tally in by_group.items():
         inspection = inspection_by_id.get(inspection_id)
         if inspection is None:  # left the programme after it was counted
             continue
         for metric in METRICS:
             if tally[_denominator_key(metric)]:
-                figures.append(
-                    figure(
-                        Scope.OFFENCE_GROUP,
-                        metric,
-                        tally,
-                        inspection=inspection,
-                        force=inspection.force,
-                        region_id=inspection.force.region_id,
-                        offence_group_id=group_id,
-                    )
+                made = figure(
+                    Scope.OFFENCE_GROUP,
+                    metric,
+                    tally,
+                    inspection=inspection,
+                    force=inspection.force,
+                    region_id=inspection.force.region_id,
+                    offence_group_id=group_id,
                 )
+                by_design.apply(made, designed.get((inspection_id, group_id, metric)))
+                figures.append(made)
     for region_id, tally in by_region.items():
         for metric in METRICS:
             figures.append(figure(Scope.REGION, metric, tally, region_id=region_id))
     for metric in METRICS:
         figures.append(figure(Scope.PROGRAMME, metric, whole_programme))
         figures.append(
-            _weighted_figure(metric, inspections, by_inspection, whole_programme, figure)
+            _weighted_figure(metric, inspections, by_inspection, whole_programme, figure, designed)
         )
     return figures
 
 
-def _weighted_figure(metric, inspections, by_inspection, whole_programme, figure):
+def _weighted_figure(metric, inspections, by_inspection, whole_programme, figure, designed):
     """The programme figure with each force weighted by its recorded-crime volume.
 
     Forces with no cases for this figure take no part (they have no rate to
     weight). Every force that does take part needs a volume; without one the
-    weighted figure is not made and the reason is kept.
+    weighted figure is not made and the reason is kept. A force drawn by a plan
+    brings its design-based rate and variance; any other, k / n.
     """
     weighted = figure(Scope.PROGRAMME, metric, whole_programme, weighted=True)
     sampled = [
-        (inspection.force, *_counts_of(by_inspection[inspection.pk], metric))
+        (inspection.force, *_counts_of(by_inspection[inspection.pk], metric), inspection.pk)
         for inspection in inspections
         if _counts_of(by_inspection[inspection.pk], metric)[1] > 0
     ]
     if not sampled:
         weighted.unavailable_reason = NO_CASES_REASON
         return weighted
-    without_volume = [force for force, _, _ in sampled if force.recorded_crime_volume is None]
+    without_volume = [force for force, *_ in sampled if force.recorded_crime_volume is None]
     if without_volume:
         names = ", ".join(f"{force.name} ({force.code})" for force in without_volume)
         verb = "has" if len(without_volume) == 1 else "have"
@@ -313,15 +317,17 @@ def _weighted_figure(metric, inspections, by_inspection, whole_programme, figure
             f"no weighted figure: {names} {verb} no recorded-crime volume"
         )[:300]
         return weighted
-    estimate = stats.stratified_estimate(
+    rate, standard_error = design.volume_weighted(
         [
-            stats.Stratum(volume=force.recorded_crime_volume, numerator=k, denominator=n)
-            for force, k, n in sampled
+            by_design.force_part(
+                force.recorded_crime_volume, (k, n), designed.get((pk, None, metric))
+            )
+            for force, k, n, pk in sampled
         ]
     )
-    weighted.weighted_rate = estimate.rate
-    weighted.standard_error = estimate.standard_error
-    weighted.volume_total = sum(force.recorded_crime_volume for force, _, _ in sampled)
+    weighted.weighted_rate = rate
+    weighted.standard_error = standard_error
+    weighted.volume_total = sum(force.recorded_crime_volume for force, *_ in sampled)
     return weighted
 
 
@@ -460,6 +466,18 @@ def _present_one(figure, method, confidence, threshold, z) -> PresentedFigure:
         )
         low, high, reliable = estimate.ci_low, estimate.ci_high, estimate.is_reliable(threshold)
         shown_method = "normal"
+    elif figure.design == Design.STRATIFIED and figure.weighted_rate is not None:
+        # Estimated by the design: the interval is built at the sample size it is worth.
+        rate = figure.weighted_rate
+        low, high = design.interval(
+            rate,
+            figure.standard_error**2,
+            figure.effective_sample_size,
+            method,
+            confidence,
+        )
+        reliable = stats.half_width(low, high) <= threshold
+        shown_method = method
     else:
         proportion = stats.proportion(figure.numerator, figure.denominator, method, confidence)
         if proportion is None:

@@ -22,6 +22,11 @@ class Metric(models.TextChoices):
     DISPOSAL_COMPLIANCE = "disposal_compliance", "Disposal compliance"
 
 
+class Design(models.TextChoices):
+    SIMPLE = "simple", "Simple: every case counts the same"
+    STRATIFIED = "stratified", "Stratified: each case weighted by its stratum (N_h / n_h)"
+
+
 class ComplianceFigure(models.Model):
     """One compliance figure of a programme: k cases met the standard out of the n judged.
 
@@ -44,6 +49,7 @@ class ComplianceFigure(models.Model):
 
     Scope = Scope
     Metric = Metric
+    Design = Design
 
     programme = models.ForeignKey(
         "inspections.Programme", on_delete=models.CASCADE, related_name="figures"
@@ -90,6 +96,12 @@ class ComplianceFigure(models.Model):
         blank=True,
         help_text="Why a weighted figure could not be made, e.g. a force without a volume.",
     )
+    # An inspection whose cases were drawn from its extract by a stratified plan has its
+    # inspection and offence-group figures estimated by the design (compliance.by_design):
+    # the rate and standard error are then kept in weighted_rate and standard_error, with
+    # the sample size they are worth; numerator and denominator stay the raw counts.
+    design = models.CharField(max_length=20, choices=Design.choices, default=Design.SIMPLE)
+    effective_sample_size = models.FloatField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     objects = ScopedQuerySet.as_manager()

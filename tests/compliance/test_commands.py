@@ -31,6 +31,7 @@ INSPECTION_KEYS = [
     "ci_low",
     "ci_high",
     "reliable",
+    "design",
 ]
 
 
@@ -77,6 +78,7 @@ def test_the_essex_2014_figure_is_reproduced(demo):
         "ci_low": 0.85338,
         "ci_high": 0.95411,
         "reliable": False,
+        "design": "simple",
     }
     assert list(essex) == INSPECTION_KEYS
     no_crimes = find(document["rows"], scope="inspection", metric="no_crime_accuracy")

@@ -24,6 +24,8 @@ COLUMNS = (
     "ci_low",
     "ci_high",
     "reliable",
+    "design",
+    "unweighted_rate",
     "weighted",
     "estimated_unrecorded",
     "estimated_unrecorded_low",
@@ -126,7 +128,11 @@ def report_row(presented):
         ci_low=round(presented.ci_low, DECIMALS),
         ci_high=round(presented.ci_high, DECIMALS),
         reliable=presented.reliable,
+        design=figure.design,
     )
+    if figure.design == figure.Design.STRATIFIED:
+        # Weighted by the design; the plain k / n of the same cases beside it.
+        row["unweighted_rate"] = round(figure.numerator / figure.denominator, DECIMALS)
     if figure.scope == Scope.PROGRAMME:
         row["weighted"] = figure.weighted
         if figure.metric == Metric.RECORDING_RATE and figure.volume_total:

@@ -1,0 +1,122 @@
+"""Figures of inspections whose cases were drawn from their extract: estimated by the design.
+
+Such an inspection's strata were sampled at different rates, so each reviewed
+case stands for N_h / n_h records of its stratum (``core.design``). n_h is the
+stratum's reviewed cases: drawn cases with a review that counts (first or
+adjudicated). A case reviewed but not judged for a figure (a crime that should
+not have been recorded, for the recording rate) is a zero of that figure's
+domain, not a case left out, and an offence group's figure is the domain of its
+cases. A stratum none of whose drawn cases is reviewed yet takes no part.
+
+The counting is one aggregate query per programme, grouped by inspection,
+stratum and offence group, like the plain figures'.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.db import models
+from django.db.models import Count, F
+from django.db.models.functions import Coalesce
+
+from inspect_app.core import design
+from inspect_app.sampling.models import Stratum
+
+REVIEWED = "design_reviewed"
+
+
+def _met(metric):
+    return f"{metric}_met"
+
+
+def _judged(metric):
+    return f"{metric}_judged"
+
+
+def estimates(reviews, rules, chains) -> dict[tuple[int, int | None, str], design.DesignEstimate]:
+    """Design-based estimates keyed by (inspection id, offence group id or None, metric).
+
+    ``reviews`` are the reviews that count (``figures.counting_reviews``),
+    ``rules`` the figures' MetricRules, ``chains`` each offence group with its
+    parents (a group counts its subgroups' cases).
+    """
+    aggregates = {REVIEWED: Count("pk")}
+    for rule in rules:
+        aggregates[_met(rule.metric)] = Count("pk", filter=rule.numerator_filter)
+        aggregates[_judged(rule.metric)] = Count("pk", filter=rule.denominator_filter)
+    rows = list(
+        reviews.filter(case__drawn__isnull=False)
+        .values(
+            drawn_inspection=F("case__inspection_id"),
+            drawn_stratum=F("case__drawn__stratum_id"),
+            drawn_group=Coalesce(
+                "corrected_offence_group_id",
+                "case__offence_group_id",
+                output_field=models.BigIntegerField(),
+            ),
+        )
+        .annotate(**aggregates)
+        .order_by()
+    )
+    if not rows:
+        return {}
+    populations = dict(
+        Stratum.objects.filter(pk__in={row["drawn_stratum"] for row in rows}).values_list(
+            "pk", "population"
+        )
+    )
+    reviewed: Counter = Counter()
+    # (inspection, group or None) → stratum → counts of each figure
+    domains: dict[tuple[int, int | None], dict[int, Counter]] = defaultdict(
+        lambda: defaultdict(Counter)
+    )
+    for row in rows:
+        inspection, stratum, group = (
+            row["drawn_inspection"],
+            row["drawn_stratum"],
+            row["drawn_group"],
+        )
+        reviewed[stratum] += row[REVIEWED]
+        counts = {key: value for key, value in row.items() if key.endswith(("_met", "_judged"))}
+        domains[inspection, None][stratum].update(counts)
+        if group is not None:
+            for each in chains.get(group, (group,)):
+                domains[inspection, each][stratum].update(counts)
+    found = {}
+    for (inspection, group), by_stratum in domains.items():
+        for rule in rules:
+            metric = str(rule.metric)
+            strata = [
+                design.StratumCounts(
+                    population=populations[stratum],
+                    reviewed=reviewed[stratum],
+                    judged=counts[_judged(metric)],
+                    met=counts[_met(metric)],
+                )
+                for stratum, counts in by_stratum.items()
+            ]
+            estimate = design.ratio_estimate(strata)
+            if estimate is not None:
+                found[inspection, group, metric] = estimate
+    return found
+
+
+def apply(figure, estimate: design.DesignEstimate | None) -> None:
+    """Give an unsaved figure its design-based rate (the raw counts stay as they are)."""
+    if estimate is None:
+        return
+    figure.design = figure.Design.STRATIFIED
+    figure.weighted_rate = estimate.rate
+    figure.standard_error = estimate.standard_error
+    figure.effective_sample_size = estimate.effective_sample_size
+
+
+def force_part(volume, figure, estimate) -> design.ForcePart:
+    """One force's share of a volume-weighted national figure: its design-based rate and
+    variance where it was drawn by a plan, else k / n with the binomial variance."""
+    if estimate is not None:
+        return design.ForcePart(volume=volume, rate=estimate.rate, variance=estimate.variance)
+    k, n = figure
+    rate = k / n
+    return design.ForcePart(volume=volume, rate=rate, variance=rate * (1 - rate) / n)
