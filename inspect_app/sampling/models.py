@@ -22,7 +22,7 @@ class PopulationExtract(models.Model):
     """
 
     inspection = models.OneToOneField(
-        "inspections.Inspection", on_delete=models.PROTECT, related_name="extract"
+        "inspections.Inspection", on_delete=models.CASCADE, related_name="extract"
     )
     original_filename = models.CharField(max_length=255)
     content_sha256 = models.CharField(max_length=64)
@@ -86,7 +86,7 @@ class SamplePlan(models.Model):
     Allocation = Allocation
 
     inspection = models.ForeignKey(
-        "inspections.Inspection", on_delete=models.PROTECT, related_name="sample_plans"
+        "inspections.Inspection", on_delete=models.CASCADE, related_name="sample_plans"
     )
     version = models.PositiveIntegerField()
     stratify_by = models.JSONField(help_text="The fields the strata are cut by, in order.")
@@ -149,9 +149,10 @@ class Draw(models.Model):
     it, so anyone can draw the same references again."""
 
     inspection = models.OneToOneField(
-        "inspections.Inspection", on_delete=models.PROTECT, related_name="draw"
+        "inspections.Inspection", on_delete=models.CASCADE, related_name="draw"
     )
-    plan = models.ForeignKey(SamplePlan, on_delete=models.PROTECT, related_name="draws")
+    # RESTRICT, not PROTECT: the plan goes only with its inspection, and its draw with it.
+    plan = models.ForeignKey(SamplePlan, on_delete=models.RESTRICT, related_name="draws")
     seed = models.PositiveBigIntegerField()
     generator = models.CharField(max_length=40, default="PCG64")
     generator_version = models.CharField(max_length=40, help_text="numpy's version.")
@@ -173,7 +174,7 @@ class TopUp(models.Model):
     """More records drawn for one stratum after the first draw (some were unauditable)."""
 
     draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="top_ups")
-    stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT, related_name="top_ups")
+    stratum = models.ForeignKey(Stratum, on_delete=models.RESTRICT, related_name="top_ups")
     round = models.PositiveIntegerField()
     count = models.PositiveIntegerField()
     reason = models.CharField(max_length=300, blank=True)
@@ -197,8 +198,8 @@ class DrawnCase(models.Model):
     """
 
     draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="drawn")
-    stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT, related_name="drawn")
-    record = models.OneToOneField(PopulationRecord, on_delete=models.PROTECT, related_name="drawn")
+    stratum = models.ForeignKey(Stratum, on_delete=models.RESTRICT, related_name="drawn")
+    record = models.OneToOneField(PopulationRecord, on_delete=models.RESTRICT, related_name="drawn")
     case = models.OneToOneField(
         "inspections.SampledCase", on_delete=models.CASCADE, related_name="drawn"
     )

@@ -28,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, reset, **options):
         result = load_demo(password=os.environ.get("DEMO_PASSWORD") or None, reset=reset)
+        call_command("load_sampling_demo", stdout=io.StringIO())  # the practice extracts
         # The demo's reviews are written in bulk, which sends no signals: store
         # its figures now, so the dashboards have them from the first page.
         # Through the figures' own command, not their code: compliance is built on the
