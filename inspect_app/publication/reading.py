@@ -10,6 +10,7 @@ and the suppression threshold.
 import contextlib
 
 from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from inspect_app.accounts import access
@@ -51,6 +52,17 @@ def versions_visible_to(user):
     )
 
 
+def with_latest_version(queryset):
+    """Inspections each carrying ``latest_published_number`` and ``latest_published_at``
+    (None before the first publication), read in the page's own lookup. For staff pages:
+    staff may read every version."""
+    latest = PublishedVersion.objects.filter(inspection=OuterRef("pk")).order_by("-number")
+    return queryset.annotate(
+        latest_published_number=Subquery(latest.values("number")[:1]),
+        latest_published_at=Subquery(latest.values("published_at")[:1]),
+    )
+
+
 def versions_of(user, inspection):
     return versions_visible_to(user).filter(inspection=inspection).order_by("number")
 
@@ -75,12 +87,34 @@ def latest_versions(user, inspections):
     return latest
 
 
+def previous_version(user, version):
+    """The latest version ``user`` may read of the same force's inspection before this one
+    (an earlier programme year), for "change since the last inspection"; None if none."""
+    year = version.inspection.programme.year
+    if year is None:
+        return None
+    earlier = (
+        versions_visible_to(user)
+        .filter(
+            inspection__force_id=version.inspection.force_id,
+            inspection__programme__year__lt=year,
+        )
+        .order_by("-inspection__programme__year", "-number")
+    )
+    return earlier.first()
+
+
 def published_rows(version) -> list[dict]:
     """The version's rows as published: ``compliance_report`` fields, small counts suppressed.
 
     Cached for good: a version never changes (the database refuses it).
     """
-    key = f"published-rows:v1:{version.pk}:{minimum_count()}"
+    # The key names the version's content too: a database rebuilt from scratch may
+    # number a different version with the same id.
+    key = (
+        f"published-rows:v1:{version.pk}:{version.reviews_sha256}:"
+        f"{version.published_at.timestamp()}:{minimum_count()}"
+    )
     try:
         rows = cache.get(key)
     except Exception:  # an unreachable cache never takes the figures down
