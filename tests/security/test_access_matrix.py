@@ -68,6 +68,7 @@ SIGNED_IN = {"anonymous": "login", "others": "ok"}
 
 # --- publication: published versions, their downloads and the API ---------------------------
 PARAMETERS["version"] = lambda objects: {"slug": objects["inspection"].slug, "number": 1}
+PARAMETERS["token"] = lambda objects: {"token_id": 999_999}
 PARAMETERS["chart"] = lambda objects: {**PARAMETERS["version"](objects), "name": "six"}
 PUBLISHERS = {"anonymous": "login", "others": "denied", "lead": "ok", "admin": "ok"}
 PUBLICATION = {
@@ -77,6 +78,16 @@ PUBLICATION = {
     "publication-csv": row("GET", "version", **STAFF_FIGURES),
     "publication-chart": row("GET", "chart", **STAFF_FIGURES),
     "publication-open-data": row("GET", None, **SIGNED_IN),
+    # The API answers a request without a session or token 401, never a sign-in page.
+    "api-programmes": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
+    "api-inspections": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
+    "api-inspection-figures": row("GET", "inspection", **{**STAFF_FIGURES, "anonymous": "denied"}),
+    "api-programme-figures": row("GET", "programme", **{**NATIONAL, "anonymous": "denied"}),
+    "api-schema": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
+    "api-docs": row("GET", None, **SIGNED_IN),
+    "api-tokens": row("GET", None, **SIGNED_IN),
+    # Nobody's token: revoking one is only ever of one's own (tests/publication/test_api.py).
+    "api-token-revoke": row("POST", "token", **SIGNED_IN),
 }
 
 EXPECTED = {
@@ -177,7 +188,7 @@ def sides(inspection_a, inspection_b, case_a, case_b, review_a, review_b, admin_
 def outcome(response):
     if response.status_code >= 500:
         return f"error {response.status_code}"
-    if response.status_code in (403, 404):
+    if response.status_code in (401, 403, 404):
         return "denied"
     if response.status_code == 302 and response["Location"].startswith(reverse("login")):
         return "login"
