@@ -8,6 +8,7 @@ and the suppression threshold.
 """
 
 import contextlib
+import hashlib
 
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
@@ -42,6 +43,17 @@ ROW_FIELDS = (
     "estimated_unrecorded_high",
 )
 PUBLISHED_COLUMNS = (*COLUMNS, "suppressed")
+
+
+def version_key(version, *parts):
+    """A cache key for what depends only on this version (and ``parts``): kept for good.
+    It names the version's content too, as a database rebuilt from scratch may give a
+    different version the same id."""
+    identity = repr(
+        (version.pk, version.reviews_sha256, version.published_at.isoformat(), minimum_count())
+        + parts
+    )
+    return "published:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def versions_visible_to(user):
@@ -87,21 +99,21 @@ def latest_versions(user, inspections):
     return latest
 
 
-def previous_version(user, version):
-    """The latest version ``user`` may read of the same force's inspection before this one
-    (an earlier programme year), for "change since the last inspection"; None if none."""
+def previous_published(version):
+    """The latest published version of the same force's inspection before this one, for
+    anyone who may read this one (a published report compares published figures only)."""
     year = version.inspection.programme.year
     if year is None:
         return None
-    earlier = (
-        versions_visible_to(user)
-        .filter(
+    return (
+        PublishedVersion.objects.filter(
             inspection__force_id=version.inspection.force_id,
             inspection__programme__year__lt=year,
         )
+        .select_related("inspection__programme")
         .order_by("-inspection__programme__year", "-number")
+        .first()
     )
-    return earlier.first()
 
 
 def published_rows(version) -> list[dict]:

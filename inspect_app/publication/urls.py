@@ -22,5 +22,10 @@ urlpatterns = [
         views.chart,
         name="publication-chart",
     ),
+    path(
+        "inspections/<slug:slug>/published/<int:number>/report.pdf",
+        views.report_pdf,
+        name="publication-pdf",
+    ),
     path("published/", views.open_data, name="publication-open-data"),
 ]

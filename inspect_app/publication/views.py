@@ -7,8 +7,8 @@ many versions the inspection has (the page lists them all) and the suppression r
 """
 
 import contextlib
-import hashlib
 import io
+import logging
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -20,12 +20,17 @@ from django.views.decorators.http import require_http_methods
 
 from inspect_app.accounts import access
 from inspect_app.accounts.decorators import allowed_if
+from inspect_app.celery import app as celery_app
 from inspect_app.compliance.figures import METRICS
 from inspect_app.compliance.report_rows import write_csv
 from inspect_app.inspections.models import Inspection
-from inspect_app.publication import charts, presenting, reading
+from inspect_app.publication import charts, presenting, reading, tasks
 from inspect_app.publication.publishing import PublishingError, publish
+from inspect_app.publication.reading import version_key
+from inspect_app.publication.report import force_report_pdf
 from inspect_app.publication.suppression import minimum_count, suppressed_text
+
+logger = logging.getLogger(__name__)
 
 CHART_NAMES = ("six", *METRICS)
 
@@ -35,15 +40,6 @@ def _visible_inspection(request, slug):
         Inspection.objects.visible_to(request.user).select_related("force", "programme"),
         slug=slug,
     )
-
-
-def version_key(version, *parts):
-    """A cache key for what depends only on this version (and ``parts``)."""
-    identity = repr(
-        (version.pk, version.reviews_sha256, version.published_at.isoformat(), minimum_count())
-        + parts
-    )
-    return "published:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def _cached(key, build):
@@ -112,7 +108,7 @@ def _version_page(request, inspection, shown, versions):
 def version_context(inspection, shown, versions, user):
     """What the page and the PDF show of one version."""
     rows = reading.published_rows(shown)
-    previous = reading.previous_version(user, shown)
+    previous = reading.previous_published(shown)
     previous_rows = reading.published_rows(previous) if previous else []
     return {
         "inspection": inspection,
@@ -224,6 +220,40 @@ def chart_png(shown, name):
     if name == "six":
         return charts.six_figures_png(rows)
     return charts.offence_group_png(rows, name)
+
+
+def report_pdf(request, slug, number):
+    """The force report of a version as a PDF: made in the worker, the page waiting on it."""
+    shown = reading.version_or_404(request.user, slug, number)
+    pdf, progress = tasks.report_state(shown)
+    if pdf is None and (celery_app.conf.task_always_eager or request.GET.get("inline")):
+        pdf = _made_here(shown)
+    if pdf is None and progress is None:
+        try:
+            tasks.mark_queued(shown)
+            tasks.make_force_report.delay(shown.pk)
+        except Exception:  # no broker: make it here rather than never
+            logger.warning("report worker unreachable; making the PDF in the request")
+            pdf = _made_here(shown)
+    if pdf is None:
+        done, total = progress or (0, 1)
+        return render(
+            request,
+            "publication/report_waiting.html",
+            {"version": shown, "inspection": shown.inspection, "done": done, "total": total},
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{shown.inspection.slug}-version-{shown.number}.pdf"'
+    )
+    return response
+
+
+def _made_here(shown):
+    pdf = force_report_pdf(shown)
+    with contextlib.suppress(Exception):
+        cache.set(tasks.pdf_key(shown), pdf, None)
+    return pdf
 
 
 def open_data(request):

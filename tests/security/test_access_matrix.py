@@ -78,6 +78,7 @@ PUBLICATION = {
     "publication-csv": row("GET", "version", **STAFF_FIGURES),
     "publication-chart": row("GET", "chart", **STAFF_FIGURES),
     "publication-open-data": row("GET", None, **SIGNED_IN),
+    "publication-pdf": row("GET", "version", **STAFF_FIGURES),
     # The API answers a request without a session or token 401, never a sign-in page.
     "api-programmes": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
     "api-inspections": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
