@@ -130,8 +130,8 @@ def force_report_pdf(version, progress=None) -> bytes:
         story.append(Paragraph("Change since the last inspection", styles["h2"]))
         story.append(
             Paragraph(
-                f"Against {escape(previous.inspection.programme.name)} (version {previous.number}), "
-                "in percentage points.",
+                f"Against {escape(previous.inspection.programme.name)} "
+                f"(version {previous.number}), in percentage points.",
                 styles["body"],
             )
         )
