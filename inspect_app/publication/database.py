@@ -35,6 +35,7 @@ def removing_demo_versions():
             yield
         finally:
             connection._publication_removing_demo = False
-            if connection.vendor == "postgresql":
+            # After an error the block's savepoint is rolled back, and the setting with it.
+            if connection.vendor == "postgresql" and not connection.needs_rollback:
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT set_config('publication.removing_demo', '', true)")
