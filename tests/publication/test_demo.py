@@ -17,9 +17,7 @@ def load(*arguments):
     call_command("load_demo", *arguments, stdout=io.StringIO())
 
 
-def test_the_2014_inspections_are_published_and_reset_keeps_other_versions(
-    signed_off_a, lead_user
-):
+def test_the_2014_inspections_are_published_and_reset_keeps_other_versions(signed_off_a, lead_user):
     load()
     demo = PublishedVersion.objects.filter(inspection__programme__slug=PROGRAMME_SLUG)
     assert demo.count() == len(PUBLISHED_2014) and all(v.is_demo for v in demo)
