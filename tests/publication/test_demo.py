@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, transaction
 
 from inspect_app.inspections.demo import PROGRAMME_SLUG, PUBLISHED_2014
+from inspect_app.publication.database import removing_demo_versions
 from inspect_app.publication.models import PublishedVersion
 from inspect_app.publication.publishing import publish
 
@@ -31,9 +32,10 @@ def test_the_2014_inspections_are_published_and_reset_keeps_other_versions(signe
     again = PublishedVersion.objects.filter(inspection__programme__slug=PROGRAMME_SLUG)
     assert again.count() == len(PUBLISHED_2014)
     # The demo's door opens for demo versions only: a real one stays refused.
-    from inspect_app.publication.database import removing_demo_versions
-
-    with pytest.raises(DatabaseError, match="frozen"):
-        with transaction.atomic(), removing_demo_versions():
-            own.figures.all().delete()
+    with (
+        pytest.raises(DatabaseError, match="frozen"),
+        transaction.atomic(),
+        removing_demo_versions(),
+    ):
+        own.figures.all().delete()
     assert own.figures.exists()
