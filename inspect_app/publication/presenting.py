@@ -7,6 +7,8 @@ cases — suppressed" where suppression hid them.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from inspect_app.compliance.figures import METRICS
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.publication.suppression import suppressed_text
@@ -55,7 +57,13 @@ class ShownFigure:
 
     @property
     def margin_text(self):
-        return "" if self.margin_points is None else f"±{self.margin_points:.1f} points"
+        if self.margin_points is None:
+            return ""
+        text = f"{self.margin_points:.1f}"
+        # Just over the threshold must not read as exactly on it beside "not reliable".
+        if not self.row["reliable"] and text == f"{settings.RELIABILITY_THRESHOLD * 100:.1f}":
+            text = f"{self.margin_points:.2f}"
+        return f"±{text} points"
 
     @property
     def reliability_text(self):
