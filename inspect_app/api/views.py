@@ -6,8 +6,12 @@ and any published version; a commissioner reads their own force's published vers
 only, small counts suppressed, and nothing of another force (404).
 """
 
+import contextlib
+import json
+
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from drf_spectacular.generators import SchemaGenerator
@@ -82,7 +86,17 @@ def _live_document(request, stored, subject, **where):
 
 
 def _published(version):
-    return {"status": "published", **reading.document(version)}
+    """A version's document as JSON bytes, made once and kept for good: it never changes."""
+    key = reading.version_key(version, "api")
+    try:
+        body = cache.get(key)
+    except Exception:  # an unreachable cache never takes the API down
+        body = None
+    if body is None:
+        body = json.dumps({"status": "published", **reading.document(version)}).encode()
+        with contextlib.suppress(Exception):
+            cache.set(key, body, None)
+    return HttpResponse(body, content_type="application/json")
 
 
 class ProgrammeList(ReadOnlyView):
@@ -136,7 +150,7 @@ class InspectionFigures(ReadOnlyView):
         version = versions.filter(number=number).first() if number else versions.last()
         if version is None:
             raise Http404("Not yet published." if number is None else "No such published version.")
-        return Response(_published(version))
+        return _published(version)
 
 
 class ProgrammeFigures(ReadOnlyView):

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from inspect_app.compliance import figures
 from tests.compliance.factories import UNRECORDED, many_reviewed_cases
-from tests.publication.conftest import signed_off_a  # noqa: F401 - the fixture
+from tests.publication.conftest import signed_off_sample
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,10 +30,11 @@ def test_a_lead_publishes_and_the_commissioner_reads_only_that_version(
     live_server,
     sign_in,
     screenshot,
-    signed_off_a,
+    inspection_a,
     lead_user,
-    commissioner_a,  # noqa: F811
+    commissioner_a,
 ):
+    signed_off_a = signed_off_sample(inspection_a, lead_user)
     figures.recompute_programme(signed_off_a.programme_id)
     sign_in(lead_user)
     open_inspection(page)

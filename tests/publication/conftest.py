@@ -15,7 +15,11 @@ def sign_off(inspection, user):
 
 @pytest.fixture
 def signed_off_a(inspection_a, lead_user):
-    """Essex: 110 of 120 recorded (VAP 100/108, ROB 6/7, BUR 4/5), 68 of 73 no-crimes right."""
+    return signed_off_sample(inspection_a, lead_user)
+
+
+def signed_off_sample(inspection_a, lead_user):
+    """Essex: 110 of 120 recorded (VAP 100/108, ROB 6/7, BUR 4/5), signed off."""
     many_reviewed_cases(inspection_a, 100, offence_group="VAP", **RECORDED)
     many_reviewed_cases(inspection_a, 8, offence_group="VAP", **UNRECORDED)
     many_reviewed_cases(inspection_a, 6, offence_group="ROB", **RECORDED)
