@@ -211,15 +211,15 @@ def _code_from_database(username):
     return lambda: fresh_code(device)
 
 
-def load(port, path, cookie=None, *, clients=None, seconds=None, max_requests=None):
+def load(port, path, cookie=None, *, clients=None, seconds=None, max_requests=None, headers=None):
     """CLIENTS threads requesting ``path`` for SECONDS; returns (latencies, errors, seconds).
 
-    Other benchmarks pass bounds of their own."""
+    Other benchmarks pass bounds (and headers, e.g. an API token) of their own."""
     clients = CLIENTS if clients is None else clients
     latencies, errors = [], []
     lock = threading.Lock()
     budget = iter(range(MAX_REQUESTS if max_requests is None else max_requests))
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = {**({"Cookie": cookie} if cookie else {}), **(headers or {})}
     started = time.monotonic()
     deadline = started + (SECONDS if seconds is None else seconds)
 

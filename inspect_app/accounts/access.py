@@ -297,3 +297,27 @@ def _join(*parts):
 
 
 # --- what decides a reader's figures --------------------------------------------------------
+
+
+# --- publication: who publishes, who reads live figures and who only published ones ---------
+
+
+def may_publish(user):
+    """Whether ``user`` publishes a signed-off inspection's figures (lead inspectors, admins)."""
+    return _has(user, ALL_SEEING)
+
+
+def reads_live_figures(user):
+    """Whether ``user`` reads figures as they stand now, drafts included (the staff).
+    Anyone else who reads figures reads published versions only, small counts suppressed."""
+    return _has(user, STAFF)
+
+
+def reads_published_figures(user):
+    """Whether ``user`` reads published versions only: their own force's (a commissioner)."""
+    return _has(user, FORCE_READERS) and user.force_id is not None
+
+
+def may_hold_api_tokens(user):
+    """Whether ``user`` may make personal access tokens: anyone who reads figures."""
+    return reads_live_figures(user) or reads_published_figures(user)

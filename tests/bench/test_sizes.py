@@ -37,6 +37,7 @@ def test_python_m_bench_runs_the_startup_benchmark_too():
         "dashboard",
         "first_load",
         "load",
+        "publication",
         "recompute",
         "review_pages",
         "startup",

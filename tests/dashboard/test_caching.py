@@ -12,6 +12,7 @@ from forces.models import Force
 from inspect_app.compliance import figures
 from inspect_app.dashboard.caching import body_key, figures_version, reader_scope
 from tests.dashboard.builders import add_sample
+from tests.publication.builders import signed_off_and_published
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_review_progress_never_reaches_a_reader_who_may_not_see_cases(
 
 
 def test_a_commissioner_never_gets_a_body_built_for_staff(
-    client, stored, lead_user, commissioner_a, force_a, rf
+    client, stored, lead_user, commissioner_a, force_a, inspection_a, rf
 ):
     url = force_a.get_absolute_url()
     force = Force.objects.get(pk=force_a.pk)
@@ -85,6 +86,7 @@ def test_a_commissioner_never_gets_a_body_built_for_staff(
     client.force_login(lead_user)
     assert "BUILT-FOR-STAFF" in client.get(url).content.decode()  # the mark is where staff look
 
+    signed_off_and_published(inspection_a, lead_user)  # commissioners read published figures
     client.force_login(commissioner_a)
     own = client.get(url).content.decode()
     assert "BUILT-FOR-STAFF" not in own

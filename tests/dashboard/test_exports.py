@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from forces.models import Force
+from tests.publication.builders import signed_off_and_published
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_a_formula_in_a_force_name_is_neutralised_in_the_export(client, lead_use
 
 
 def test_a_commissioners_export_holds_only_their_force(
-    client, commissioner_a, lead_user, stored, force_a, force_b
+    client, commissioner_a, lead_user, stored, force_a, force_b, inspection_a
 ):
     # Downloads that hold Hertfordshire's figures (130 of 181: 71.8%; rapes 10 of 13: 76.9%),
     # each with what shows it: a lead gets them, so a commissioner's refusal means something.
@@ -83,11 +84,13 @@ def test_a_commissioners_export_holds_only_their_force(
         response = client.get(url)
         assert response.status_code in (403, 404), url
         assert shown.encode() not in response.content, url
-    for table in ("figures", "offence-groups", "trend"):
-        text = response_text(client, f"{force_a.get_absolute_url()}?_export=csv&_table={table}")
-        assert "Hertfordshire" not in text and "71.8" not in text and "76.9" not in text
-    trend = read_csv(client.get(f"{force_a.get_absolute_url()}?_export=csv&_table=trend"))
-    assert [r["Rate (%)"] for r in trend] == ["91.7"]
+    # A commissioner's download is their force's published version (docs/publication.md).
+    signed_off_and_published(inspection_a, lead_user)
+    own = response_text(client, reverse("publication-csv", args=[inspection_a.slug, 1]))
+    assert "E23000027" not in own and "hertfordshire" not in own
+    rows = read_csv(client.get(reverse("publication-csv", args=[inspection_a.slug, 1])))
+    whole = next(r for r in rows if r["scope"] == "inspection" and r["metric"] == "recording_rate")
+    assert (whole["numerator"], whole["denominator"]) == ("110", "120")
 
 
 def test_the_xlsx_export_holds_the_same_cells(client, lead_user, stored, force_b):

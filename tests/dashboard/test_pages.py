@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from tests.publication.builders import signed_off_and_published
+
 pytestmark = pytest.mark.django_db
 
 STAFF = ["admin_user", "lead_user", "inspector_user", "unassigned_inspector"]
@@ -84,8 +86,10 @@ def test_staff_see_every_figure_page(client, request, role_fixture, stored, forc
 
 
 def test_a_commissioner_reads_their_own_force_and_inspection(
-    client, commissioner_a, stored, force_a
+    client, commissioner_a, stored, force_a, inspection_a, lead_user
 ):
+    # Commissioners read published figures only (docs/publication.md).
+    signed_off_and_published(inspection_a, lead_user)
     client.force_login(commissioner_a)
     force_page = client.get(force_a.get_absolute_url())
     assert force_page.status_code == 200

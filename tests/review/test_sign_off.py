@@ -124,9 +124,12 @@ def test_a_signed_off_inspection_refuses_claims_and_assignments(
     assert SampledCase.objects.get(pk=extra.pk).assigned_to is None
 
 
-def test_a_published_inspection_cannot_be_reopened_here(reviewed, lead_user):
+def test_a_published_inspection_is_read_only_until_a_lead_reopens_it(reviewed, lead_user):
+    # interfaces.md "Publication": a lead may reopen a published inspection; its published
+    # versions stay as they were (tests/publication).
     Inspection.objects.filter(pk=reviewed.case.inspection_id).update(status="published")
-    assert reopen(as_user(lead_user), reviewed.case.inspection).status_code == 409
     assert (
         post_review(as_user(lead_user), reviewed.case, version=1, **NOT_A_CRIME).status_code == 403
     )
+    assert reopen(as_user(lead_user), reviewed.case.inspection).status_code == 302
+    assert Inspection.objects.get(pk=reviewed.case.inspection_id).status == "review"

@@ -14,6 +14,7 @@ from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from inspect_app.inspections.models import SampleBatch
+from tests.publication.builders import frozen_version
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +66,31 @@ LEADS_ONLY = {"anonymous": "login", "others": "denied", "lead": "ok"}
 ADMINS_ONLY = {"anonymous": "login", "others": "denied", "admin": "ok"}
 SIGNED_IN = {"anonymous": "login", "others": "ok"}
 
+# --- publication: published versions, their downloads and the API ---------------------------
+PARAMETERS["version"] = lambda objects: {"slug": objects["inspection"].slug, "number": 1}
+PARAMETERS["token"] = lambda objects: {"token_id": 999_999}
+PARAMETERS["chart"] = lambda objects: {**PARAMETERS["version"](objects), "name": "six"}
+PUBLISHERS = {"anonymous": "login", "others": "denied", "lead": "ok", "admin": "ok"}
+PUBLICATION = {
+    "publication-publish": row("GET", "inspection", **PUBLISHERS),
+    "publication-latest": row("GET", "inspection", **STAFF_FIGURES),
+    "publication-version": row("GET", "version", **STAFF_FIGURES),
+    "publication-csv": row("GET", "version", **STAFF_FIGURES),
+    "publication-chart": row("GET", "chart", **STAFF_FIGURES),
+    "publication-open-data": row("GET", None, **SIGNED_IN),
+    "publication-pdf": row("GET", "version", **STAFF_FIGURES),
+    # The API answers a request without a session or token 401, never a sign-in page.
+    "api-programmes": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
+    "api-inspections": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
+    "api-inspection-figures": row("GET", "inspection", **{**STAFF_FIGURES, "anonymous": "denied"}),
+    "api-programme-figures": row("GET", "programme", **{**NATIONAL, "anonymous": "denied"}),
+    "api-schema": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
+    "api-docs": row("GET", None, **SIGNED_IN),
+    "api-tokens": row("GET", None, **SIGNED_IN),
+    # Nobody's token: revoking one is only ever of one's own (tests/publication/test_api.py).
+    "api-token-revoke": row("POST", "token", **SIGNED_IN),
+}
+
 EXPECTED = {
     "home": row("GET", None, **SIGNED_IN),
     "health": row("GET", None, **OPEN),
@@ -111,6 +137,7 @@ EXPECTED = {
     "otp_webauthn:credential-authentication-begin": row("POST", None, **SIGNED_IN),
     "otp_webauthn:credential-authentication-complete": row("POST", None, **SIGNED_IN),
     "otp_webauthn:js-i18n-catalog": row("GET", None, **SIGNED_IN),
+    **PUBLICATION,
 }
 
 #: Text that must never reach a commissioner: force B, and any case narrative or reference.
@@ -140,6 +167,9 @@ def sides(inspection_a, inspection_b, case_a, case_b, review_a, review_b, admin_
             status="imported",
         )
 
+    # Publication: each side has a published version 1.
+    frozen_version(inspection_a)
+    frozen_version(inspection_b)
     return {
         "A": {
             "inspection": inspection_a,
@@ -159,7 +189,7 @@ def sides(inspection_a, inspection_b, case_a, case_b, review_a, review_b, admin_
 def outcome(response):
     if response.status_code >= 500:
         return f"error {response.status_code}"
-    if response.status_code in (403, 404):
+    if response.status_code in (401, 403, 404):
         return "denied"
     if response.status_code == 302 and response["Location"].startswith(reverse("login")):
         return "login"

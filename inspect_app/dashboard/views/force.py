@@ -22,6 +22,8 @@ from inspect_app.inspections import tallies
 from inspect_app.inspections.decisions import RecordType
 from inspect_app.inspections.models import Inspection, SampledCase
 from inspect_app.inspections.workflow import queues
+from inspect_app.publication import reading as published
+from inspect_app.publication import views as publication_views
 
 # --- one force -----------------------------------------------------------------------------
 
@@ -32,6 +34,8 @@ def force_detail(request, slug):
         with_figures_version(Force.objects.visible_to(request.user)),
         slug=slug,
     )
+    if access.reads_published_figures(request.user):  # never live figures: published only
+        return publication_views.force_summary(request, force)
     return figures_page(
         request,
         page="force",
@@ -151,9 +155,13 @@ def inspection_detail(request, slug):
     inspection = get_object_or_404(
         # Only what the cache key needs: the body, when it must be built, reads
         # the force and programme itself.
-        with_figures_version(Inspection.objects.visible_to(request.user)),
+        published.with_latest_version(
+            with_figures_version(Inspection.objects.visible_to(request.user))
+        ),
         slug=slug,
     )
+    if access.reads_published_figures(request.user):  # never live figures: published only
+        return publication_views.latest(request, slug)
     casework = access.may_do_casework(request.user, inspection)
     return figures_page(
         request,
@@ -185,6 +193,7 @@ def _inspection_work(request, inspection):
         "is_lead": access.may_lead(user),
         "may_manage_team": access.may_manage_team(user),
         "may_erase": access.may_erase_casework(user),
+        "may_publish": access.may_publish(user),
     }
 
 

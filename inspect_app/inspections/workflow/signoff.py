@@ -93,15 +93,15 @@ def sign_off(inspection, user, *, request=None):
 
 
 def reopen(inspection, user, *, request=None):
-    """Reopen a signed-off inspection so its reviews can be changed again; recorded as a
-    sign-off is."""
+    """Reopen a signed-off (or published) inspection so its reviews can be changed again;
+    recorded as a sign-off is. A published version stays as it was published."""
     if not access.may_lead(user):
         raise NotAllowed("Only a lead inspector reopens an inspection.")
     with transaction.atomic():
         locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-        if locked.status != InspectionStatus.SIGNED_OFF:
+        if locked.status not in (InspectionStatus.SIGNED_OFF, InspectionStatus.PUBLISHED):
             raise WorkflowError(
-                f"Only a signed-off inspection can be reopened; this one is "
+                f"Only a signed-off or published inspection can be reopened; this one is "
                 f"{locked.get_status_display().lower()}."
             )
         now = timezone.now()

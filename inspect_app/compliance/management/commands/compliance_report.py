@@ -1,36 +1,19 @@
-import csv
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
 from inspect_app.accounts import audit
 from inspect_app.compliance import figures
-from inspect_app.compliance.models import Metric, Scope
+from inspect_app.compliance.report_rows import (
+    COLUMNS,
+    NotPublished,
+    published_document,
+    report_rows,
+    write_csv,
+)
 from inspect_app.compliance.tasks import recompute_programme_figures
 from inspect_app.core import stats
 from inspect_app.inspections.models import Inspection, Programme
-
-DECIMALS = 5
-COLUMNS = (
-    "scope",
-    "inspection",
-    "force",
-    "region",
-    "offence_group",
-    "metric",
-    "numerator",
-    "denominator",
-    "rate",
-    "ci_low",
-    "ci_high",
-    "reliable",
-    "design",
-    "unweighted_rate",
-    "weighted",
-    "estimated_unrecorded",
-    "estimated_unrecorded_low",
-    "estimated_unrecorded_high",
-)
 
 
 class Command(BaseCommand):
@@ -52,6 +35,17 @@ class Command(BaseCommand):
             "--confidence", type=float, default=0.95, help="between 0 and 1; default 0.95"
         )
         parser.add_argument("--format", required=True, choices=("json", "csv"), dest="output")
+        parser.add_argument(
+            "--published",
+            action="store_true",
+            help="the frozen figures of a published version (with --inspection)",
+        )
+        parser.add_argument(
+            "--published-version",
+            type=int,
+            metavar="V",
+            help="which published version (the latest by default)",
+        )
 
     def handle(
         self,
@@ -60,8 +54,13 @@ class Command(BaseCommand):
         method="wilson",
         confidence=0.95,
         output="json",
+        published=False,
+        published_version=None,
         **options,
     ):
+        if published or published_version is not None:
+            self._published(inspection, published_version, output)
+            return
         try:
             threshold = figures.check_presentation(method, confidence)
         except stats.StatsError as error:
@@ -88,12 +87,12 @@ class Command(BaseCommand):
         presented = figures.present(
             sorted(stored, key=figures.presentation_order), method, confidence, threshold
         )
-        rows = []
-        for each in presented:
-            if each.available:
-                rows.append(report_row(each))
-            else:
-                self.stderr.write(f"no figure for {each.label}: {each.absent_reason}")
+        rows = report_rows(
+            presented,
+            on_absent=lambda each: self.stderr.write(
+                f"no figure for {each.label}: {each.absent_reason}"
+            ),
+        )
 
         # Live figures leave the service on standard output: a disclosure, by whoever ran it.
         audit.disclosed_from_command_line(
@@ -103,53 +102,20 @@ class Command(BaseCommand):
             document = {"method": method, "confidence": confidence, "rows": rows}
             self.stdout.write(json.dumps(document, indent=2))
         else:
-            writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({column: csv_value(row.get(column)) for column in COLUMNS})
+            write_csv(rows, self.stdout)
 
-
-def report_row(presented):
-    """One figure as interfaces.md shows it; a region row names its region (ONS code)."""
-    figure = presented.figure
-    row = {
-        "scope": figure.scope,
-        "inspection": figure.inspection.slug if figure.inspection_id else None,
-        "force": figure.force.code if figure.force_id else None,
-    }
-    if figure.scope == Scope.REGION:
-        row["region"] = figure.region.code
-    row.update(
-        offence_group=figure.offence_group.code if figure.offence_group_id else None,
-        metric=figure.metric,
-        numerator=figure.numerator,
-        denominator=figure.denominator,
-        rate=round(presented.rate, DECIMALS),
-        ci_low=round(presented.ci_low, DECIMALS),
-        ci_high=round(presented.ci_high, DECIMALS),
-        reliable=presented.reliable,
-        design=figure.design,
-    )
-    if figure.design == figure.Design.STRATIFIED:
-        # Weighted by the design; the plain k / n of the same cases beside it.
-        row["unweighted_rate"] = round(figure.numerator / figure.denominator, DECIMALS)
-    if figure.scope == Scope.PROGRAMME:
-        row["weighted"] = figure.weighted
-        if figure.metric == Metric.RECORDING_RATE and figure.volume_total:
-            estimate = presented.estimated_unrecorded or (None, None, None)
-            for key, value in zip(
-                ("estimated_unrecorded", "estimated_unrecorded_low", "estimated_unrecorded_high"),
-                estimate,
-                strict=True,
-            ):
-                value = figures.finite_or_none(value)
-                row[key] = None if value is None else round(value)
-    return row
-
-
-def csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+    def _published(self, inspection, version, output):
+        """A published version's frozen figures, suppressed as published: no disclosure of
+        live figures, so nothing to audit."""
+        if not inspection:
+            raise CommandError("--published needs --inspection SLUG")
+        if version is not None and version < 1:
+            raise CommandError(f"--published-version must be 1 or more, got {version}")
+        try:
+            document = published_document(inspection, version)
+        except NotPublished as error:
+            raise CommandError(str(error)) from None
+        if output == "json":
+            self.stdout.write(json.dumps(document, indent=2))
+        else:
+            write_csv(document["rows"], self.stdout, columns=(*COLUMNS, "suppressed"))

@@ -27,6 +27,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, reset, **options):
+        # Publication's own command: the demo's published versions go before what they froze.
+        if reset:
+            call_command("publish_demo", remove=True, stdout=io.StringIO())
         result = load_demo(password=os.environ.get("DEMO_PASSWORD") or None, reset=reset)
         call_command("load_sampling_demo", stdout=io.StringIO())  # the practice extracts
         # The demo's reviews are written in bulk, which sends no signals: store
@@ -37,6 +40,7 @@ class Command(BaseCommand):
         programme = Programme.objects.get(slug=PROGRAMME_SLUG)
         if result.created or not programme.figures.exists():
             call_command("recompute_figures", programme=programme.slug, stdout=io.StringIO())
+        call_command("publish_demo", stdout=io.StringIO())  # the 2014 inspections, published
         state = "loaded" if result.created else "already present"
         self.stdout.write(
             f"demo programme {PROGRAMME_SLUG} {state}: {result.inspections} inspections, "

@@ -1,0 +1,78 @@
+"""Publishing by clicking: the lead publishes, the commissioner reads only that version."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from inspect_app.compliance import figures
+from tests.compliance.factories import UNRECORDED, many_reviewed_cases
+from tests.publication.conftest import signed_off_sample
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_inspection(page):
+    """From any page: the service navigation's Inspections, then Essex's inspection."""
+    page.get_by_role("navigation", name="Service").get_by_role("link", name="Inspections").click()
+    page.locator("table").get_by_role("link", name=re.compile("Essex")).first.click()
+
+
+def at_375(page, screenshot, label):
+    page.set_viewport_size({"width": 375, "height": 800})
+    path = screenshot(f"{label}-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return path
+
+
+def test_a_lead_publishes_and_the_commissioner_reads_only_that_version(
+    page,
+    live_server,
+    sign_in,
+    screenshot,
+    inspection_a,
+    lead_user,
+    commissioner_a,
+):
+    signed_off_a = signed_off_sample(inspection_a, lead_user)
+    figures.recompute_programme(signed_off_a.programme_id)
+    sign_in(lead_user)
+    open_inspection(page)
+    expect(page.locator("#live-status")).to_contain_text("draft — not published")
+    page.locator("#publish-link").click()
+    screenshot("publish-1280")
+    at_375(page, screenshot, "publish")
+    page.get_by_role("button", name="Yes, publish version 1").click()
+    expect(page.get_by_text("Published as version 1.")).to_be_visible()
+    expect(page.locator(".figure-cards")).to_contain_text("110 of 120 cases")
+    screenshot("version-1280")
+    at_375(page, screenshot, "version")
+
+    # Reopened and changed: the live figures move, the published version does not.
+    page.get_by_role("link", name="The live figures").click()
+    page.get_by_role("link", name="Review workspace: every case").click()
+    page.get_by_role("button", name="Reopen the inspection").click()
+    many_reviewed_cases(signed_off_a, 30, offence_group="VAP", **UNRECORDED)
+    figures.recompute_programme(signed_off_a.programme_id)
+    open_inspection(page)
+    expect(page.locator(".figure-cards")).to_contain_text("110 of 150")
+    page.locator("#published-link").click()
+    expect(page.locator(".figure-cards")).to_contain_text("110 of 120 cases")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(commissioner_a)  # lands on their force's summary
+    cards = page.locator(".figure-cards")
+    expect(cards).to_contain_text("110 of 120 cases")
+    body = page.locator("main").inner_text()
+    assert "110 of 150" not in body and "draft — not published" not in body
+    assert "fewer than 10 cases — suppressed" in body
+    assert "6 of 7 cases" not in body and "4 of 5 cases" not in body
+    # Each chart image loads (not a broken image).
+    for image in page.locator("img.published-chart").all():
+        assert image.evaluate("i => i.complete && i.naturalWidth > 0")
+    screenshot("commissioner-1280")
+    at_375(page, screenshot, "commissioner")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="The force report (PDF, A4)").click()
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"

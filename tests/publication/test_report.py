@@ -1,0 +1,63 @@
+"""The force report: a PDF on A4 that opens, holds its charts and suppresses as published."""
+
+import base64
+import re
+import zlib
+
+import pytest
+from django.urls import reverse
+
+from inspect_app.publication import report
+from inspect_app.publication.publishing import publish
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn on the PDF's pages, from its (compressed) content streams."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\s*endstream", pdf, re.S):
+        data = stream.strip()
+        if data.endswith(b"~>"):  # reportlab writes ASCII85 around the deflated stream
+            data = base64.a85decode(data[:-2].replace(b"\n", b""))
+        try:
+            content = zlib.decompress(data)
+        except zlib.error:
+            continue
+        shown += re.findall(rb"\((.*?)(?<!\\)\)\s*Tj", content)
+    return b" ".join(shown).decode("latin-1").replace("\\(", "(").replace("\\)", ")")
+
+
+def test_the_report_opens_on_a4_with_its_charts(signed_off_a, lead_user):
+    version = publish(signed_off_a, lead_user, note="")
+    pdf = report.force_report_pdf(version)
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    pages = re.findall(rb"/Type /Page\b", pdf)
+    assert len(pages) >= 4
+    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in pdf  # A4 in points
+    images = re.findall(rb"/Subtype /Image", pdf)
+    assert len(images) >= 2  # the six figures and at least one by offence group
+    text = pdf_text(pdf)
+    assert "Essex" in text and "The six figures" in text
+    assert "91.7%" in text and "110 of 120 cases" in text
+    assert "Not statistically reliable" in text
+
+
+def test_the_report_suppresses_small_counts(signed_off_a, lead_user):
+    pdf = report.force_report_pdf(publish(signed_off_a, lead_user))
+    text = pdf_text(pdf)
+    assert "suppressed" in text
+    assert "6 of 7 cases" not in text and "4 of 5 cases" not in text
+
+
+def test_a_commissioner_downloads_the_report_of_their_force(
+    client, signed_off_a, lead_user, commissioner_a
+):
+    publish(signed_off_a, lead_user)
+    client.force_login(commissioner_a)
+    page = client.get(reverse("force-detail", args=[signed_off_a.force.slug])).content.decode()
+    link = reverse("publication-pdf", args=[signed_off_a.slug, 1])
+    assert link in page
+    response = client.get(link)
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
