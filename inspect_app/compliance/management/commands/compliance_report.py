@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from inspect_app.accounts import audit
-from inspect_app.compliance import figures
+from inspect_app.compliance import events, figures
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.compliance.tasks import recompute_programme_figures
 from inspect_app.core import stats
@@ -28,6 +28,12 @@ COLUMNS = (
     "estimated_unrecorded",
     "estimated_unrecorded_low",
     "estimated_unrecorded_high",
+    "versus_programme",
+    "funnel",
+    "funnel_side",
+    "grade",
+    "grade_certainty",
+    "grades_possible",
 )
 
 
@@ -86,10 +92,11 @@ class Command(BaseCommand):
         presented = figures.present(
             sorted(stored, key=figures.presentation_order), method, confidence, threshold
         )
-        rows = []
+        rows, pairs = [], []
         for each in presented:
             if each.available:
                 rows.append(report_row(each))
+                pairs.append((rows[-1], each))
             else:
                 self.stderr.write(f"no figure for {each.label}: {each.absent_reason}")
 
@@ -97,8 +104,12 @@ class Command(BaseCommand):
         audit.disclosed_from_command_line(
             subject if inspection else owner, report="compliance_report", format=output
         )
+        document = {"method": method, "confidence": confidence, "rows": rows}
+        # The layers above compliance (judgement) add their fields to the rows.
+        events.report_made.send(
+            sender=self.__class__, programme=owner, document=document, presented=pairs
+        )
         if output == "json":
-            document = {"method": method, "confidence": confidence, "rows": rows}
             self.stdout.write(json.dumps(document, indent=2))
         else:
             writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
@@ -146,4 +157,6 @@ def csv_value(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
     return value

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         programme = Programme.objects.get(slug=PROGRAMME_SLUG)
         if result.created or not programme.figures.exists():
             call_command("recompute_figures", programme=programme.slug, stdout=io.StringIO())
+        call_command("judgement_demo", stdout=io.StringIO())  # grades, outliers, findings
         state = "loaded" if result.created else "already present"
         self.stdout.write(
             f"demo programme {PROGRAMME_SLUG} {state}: {result.inspections} inspections, "
