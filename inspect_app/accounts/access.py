@@ -321,3 +321,41 @@ def reads_published_figures(user):
 def may_hold_api_tokens(user):
     """Whether ``user`` may make personal access tokens: anyone who reads figures."""
     return reads_live_figures(user) or reads_published_figures(user)
+
+
+# --- judgement: outliers, grade bands, findings ---------------------------------------------
+
+
+def may_follow_up(user):
+    """Whether ``user`` manages outliers and findings (leads and admins): lists every
+    outlier, moves a case along its clock, records and updates findings."""
+    return _has(user, ALL_SEEING)
+
+
+def may_set_grade_bands(user):
+    """Whether ``user`` sets a programme's grade bands (admins)."""
+    return _has(user, SETS_UP)
+
+
+def may_read_judgement(user, inspection):
+    """Whether ``user`` reads this inspection's judgement and findings: the inspectorate's
+    staff always; a commissioner only their own force's, once it is published."""
+    if _has(user, STAFF):
+        return True
+    return (
+        _has(user, FORCE_READERS)
+        and user.force_id is not None
+        and inspection.force_id == user.force_id
+        and inspection.status == "published"
+    )
+
+
+def may_read_findings(user, inspection):
+    """Whether ``user`` reads this inspection's findings and their status (as its judgement)."""
+    return may_read_judgement(user, inspection)
+
+
+def judges_against_every_force(user):
+    """Whether ``user`` sees a force judged against the others (the programme's rate, the
+    range of forces, the funnel): the inspectorate's staff, never a commissioner."""
+    return _has(user, STAFF)

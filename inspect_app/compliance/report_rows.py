@@ -30,6 +30,12 @@ COLUMNS = (
     "estimated_unrecorded",
     "estimated_unrecorded_low",
     "estimated_unrecorded_high",
+    "versus_programme",
+    "funnel",
+    "funnel_side",
+    "grade",
+    "grade_certainty",
+    "grades_possible",
 )
 UNRECORDED_KEYS = ("estimated_unrecorded", "estimated_unrecorded_low", "estimated_unrecorded_high")
 
@@ -88,6 +94,8 @@ def csv_value(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
     return value
 
 

@@ -101,3 +101,34 @@ def read_presentation(query) -> tuple[PresentationForm, Presentation]:
     )
     shown.is_valid()  # bound to what is shown, so each select marks the choice in use
     return shown, Presentation(problems=tuple(problems), **chosen)
+
+
+# --- the funnel's method (programme pages) ---------------------------------------------------
+
+FUNNEL_CHOICES = (
+    ("exact", "Exact binomial limits (default)"),
+    ("overdispersed", "Adjusted for overdispersion"),
+)
+
+
+class FunnelMethodForm(forms.Form):
+    """The funnel plot's limits: exact binomial, or widened for the forces' overdispersion."""
+
+    funnel = forms.ChoiceField(label="Funnel limits", choices=FUNNEL_CHOICES, required=False)
+
+
+def read_funnel_method(query) -> tuple[FunnelMethodForm, str, list[str]]:
+    """(form bound to what is shown, method, problems) from ``?funnel=``."""
+    form = FunnelMethodForm(query)
+    problems = []
+    if form.is_valid():
+        method = form.cleaned_data.get("funnel") or FUNNEL_CHOICES[0][0]
+    else:
+        method = FUNNEL_CHOICES[0][0]
+        problems.append(
+            f"Funnel limits: “{str(query.get('funnel', ''))[:40]}” is not one of the choices. "
+            "Showing exact binomial limits instead."
+        )
+    shown = FunnelMethodForm({"funnel": method})
+    shown.is_valid()
+    return shown, method, problems

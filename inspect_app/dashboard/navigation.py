@@ -21,6 +21,8 @@ SECTIONS_BY_URL_NAME = (
     ("offence-", "figures"),
     ("force-", "figures"),
     ("audit-log", "audit-log"),
+    ("outlier-", "outliers"),
+    ("grade-bands", "outliers"),
 )
 
 
@@ -55,6 +57,8 @@ def sections_for(user, current=""):
         ("inspections", "Inspections", reverse("inspection-list")),
         ("figures", "National figures", reverse("programme-list")),
     ]
+    if access.may_follow_up(user):
+        entries.append(("outliers", "Outliers", reverse("outlier-list")))
     if access.may_read_audit_log(user):
         entries.append(("audit-log", "Audit log", reverse("audit-log")))
     return [Section(key, label, url, key == current) for key, label, url in entries]

@@ -46,6 +46,8 @@ class FigureRow:
     unrecorded_high: float | None = None
     #: Funnel-plot verdict in words, where the page draws one.
     funnel: str = ""
+    #: better, similar or worse than the programme, where the page judges it.
+    versus: str = ""
     sort_key: str = ""
 
     @property
@@ -130,9 +132,17 @@ class FigureRow:
 
     @property
     def funnel_html(self) -> str:
-        if self.funnel.startswith("Outlier"):
-            return format_html('<strong class="tag tag--red">{}</strong>', self.funnel)
+        for start, colour in (("Outlier", "red"), ("Alarm", "alarm"), ("Alert", "alert")):
+            if self.funnel.startswith(start):
+                return format_html('<strong class="tag tag--{}">{}</strong>', colour, self.funnel)
         return self.funnel
+
+    @property
+    def versus_html(self) -> str:
+        """The comparison as a tag whose word says it (the colour only repeats it)."""
+        if not self.versus:
+            return ""
+        return format_html('<strong class="tag tag--{}">{}</strong>', self.versus, self.versus)
 
     @property
     def unrecorded_text(self) -> str | None:

@@ -111,6 +111,7 @@ class FigureTable(tables.Table):
 class ForceFigureTable(FigureTable):
     """Forces of a programme, with the funnel verdict and crimes left unrecorded."""
 
+    versus = shown("versus_html", "Against the programme", orderable=False, default="")
     funnel = shown("funnel_html", "Funnel plot", orderable=False, default="")
     unrecorded = shown(
         "unrecorded_text",
@@ -122,6 +123,7 @@ class ForceFigureTable(FigureTable):
     unrecorded_range = shown(
         "unrecorded_range_text", "Unrecorded: interval", orderable=False, default=""
     )
+    export_versus = exported("versus", "Against the programme")
     export_funnel = exported("funnel", "Funnel plot")
     export_unrecorded = exported("unrecorded_rounded", "Unrecorded crimes a year (estimate)")
     export_unrecorded_low = exported("unrecorded_low_rounded", "Unrecorded: low")
@@ -130,6 +132,8 @@ class ForceFigureTable(FigureTable):
     class Meta(FigureTable.Meta):
         sequence = (
             *FigureTable.Meta.sequence[:-1],
+            "versus",
+            "export_versus",
             "funnel",
             "export_funnel",
             "unrecorded",

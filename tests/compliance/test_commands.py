@@ -19,6 +19,14 @@ from inspect_app.compliance.models import ComplianceFigure, Scope
 from tests.compliance.factories import RECORDED, UNRECORDED, many_reviewed_cases
 
 ROOT = Path(__file__).resolve().parents[2]
+JUDGEMENT_KEYS = [
+    "versus_programme",
+    "funnel",
+    "funnel_side",
+    "grade",
+    "grade_certainty",
+    "grades_possible",
+]
 INSPECTION_KEYS = [
     "scope",
     "inspection",
@@ -66,6 +74,15 @@ def test_the_essex_2014_figure_is_reproduced(demo):
 
     assert document["method"] == "wilson" and document["confidence"] == 0.95
     essex = find(document["rows"], scope="inspection", metric="recording_rate")
+    # Judged against the programme's weighted rate (82.8%), and graded on the demo's bands.
+    assert {key: essex.pop(key) for key in JUDGEMENT_KEYS} == {
+        "versus_programme": "better",
+        "funnel": "alert",
+        "funnel_side": "high",
+        "grade": "good",
+        "grade_certainty": 0.6642,
+        "grades_possible": ["outstanding", "good", "requires improvement"],
+    }
     assert essex == {
         "scope": "inspection",
         "inspection": "essex-2014",

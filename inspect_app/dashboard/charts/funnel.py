@@ -1,10 +1,10 @@
 """The funnel plot: each force's rate against its sample size, inside the limits a
 rate that size would stay within by chance, with the forces outside them named.
 
-The limits and the outliers come from ``core.stats`` (``funnel_data``):
-compliance has no function yet that takes a set of presented figures and
-returns funnel-plot data, so ``funnel_data`` is a thin wrapper over
-``stats.funnel_curve`` and ``stats.is_outlier`` and does no maths itself.
+The limits and each force's place in them come from ``core.judgement``
+(exact binomial limits, or overdispersed ones widened by the forces' own
+spread), around the programme's one target (``judgement.targets``);
+``funnel_data`` does no maths itself.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from inspect_app.core import stats
+from inspect_app.core import judgement
 from inspect_app.dashboard.charts.drawing import (
     BACKGROUND_COLOUR,
     OUTLINE_COLOUR,
@@ -42,6 +42,11 @@ class FunnelData:
     curves: dict[float, list[tuple[int, float, float]]]
     #: force name → "above" or "below" the 99.8% limits.
     outliers: dict[str, str] = field(default_factory=dict)
+    #: force name → (within | alert | alarm, low | high).
+    positions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    method: str = judgement.EXACT
+    #: The overdispersion factor the limits were widened by (1: not widened).
+    phi: float = 1.0
 
 
 def funnel_sizes(largest: int, points: int = 60) -> list[int]:
@@ -55,30 +60,51 @@ def funnel_sizes(largest: int, points: int = 60) -> list[int]:
 # figures ask for the same limits on every request until the next recompute;
 # the answers depend on their arguments alone, so each process keeps recent ones.
 @lru_cache(maxsize=64)
-def _funnel_curve(target_rate: float, largest: int) -> dict:
-    return stats.funnel_curve(target_rate, funnel_sizes(largest), FUNNEL_LEVELS)
+def _funnel_curve(target_rate: float, largest: int, method: str, phi: float) -> dict:
+    return judgement.funnel_curve(target_rate, funnel_sizes(largest), method, phi)
 
 
-@lru_cache(maxsize=4096)
-def _is_outlier(numerator: int, denominator: int, target_rate: float) -> bool:
-    return stats.is_outlier(numerator, denominator, target_rate, OUTLIER_LEVEL)
+def funnel_data(
+    rows: list[FigureRow], target_rate: float, method: str = judgement.EXACT
+) -> FunnelData:
+    """Funnel limits, each force's place in them and the outliers, via ``core.judgement``.
 
-
-def funnel_data(rows: list[FigureRow], target_rate: float) -> FunnelData:
-    """Funnel limits and outliers for a set of force rows, via ``core.stats``.
-
-    A thin stand-in for a compliance function taking presented figures; it
-    only calls ``stats.funnel_curve`` and ``stats.is_outlier`` (remembering
-    recent answers, which depend on nothing but their arguments).
+    With ``method`` "overdispersed" the limits are widened by the forces' own
+    overdispersion factor (never narrowed). Answers for the same arguments are
+    remembered, as they depend on nothing else.
     """
     counted = [row for row in rows if row.available]
     largest = max((row.denominator for row in counted), default=10)
-    curves = _funnel_curve(float(target_rate), int(largest))
-    outliers = {}
+    phi = 1.0
+    if method == judgement.OVERDISPERSED:
+        points = [(row.numerator, row.denominator) for row in counted]
+        phi = judgement.dispersion_factor(points, float(target_rate))
+    curves = _funnel_curve(float(target_rate), int(largest), method, phi)
+    outliers, positions = {}, {}
     for row in counted:
-        if _is_outlier(row.numerator, row.denominator, float(target_rate)):
-            outliers[row.name] = "above" if row.rate > target_rate else "below"
-    return FunnelData(target_rate=target_rate, curves=curves, outliers=outliers)
+        level, side = judgement.funnel_position(
+            row.numerator, row.denominator, float(target_rate), method, phi
+        )
+        positions[row.name] = (level, side)
+        if level == judgement.ALARM:
+            outliers[row.name] = "above" if side == judgement.HIGH else "below"
+    return FunnelData(
+        target_rate=target_rate,
+        curves=curves,
+        outliers=outliers,
+        positions=positions,
+        method=method,
+        phi=phi,
+    )
+
+
+def position_words(level: str, side: str) -> str:
+    """A force's place in the funnel in words, e.g. 'Alert: below the 95% limits'."""
+    if level == judgement.WITHIN:
+        return "Within the 95% limits"
+    where = "below" if side == judgement.LOW else "above"
+    limits = "99.8%" if level == judgement.ALARM else "95%"
+    return f"{level.capitalize()}: {where} the {limits} limits"
 
 
 def outlier_words(direction: str) -> str:
@@ -136,6 +162,8 @@ def funnel_chart(
 ) -> Chart:
     """Each force's rate against its sample size, inside 95% and 99.8% limits; outliers named."""
     title = f"{presentation.metric_label} against sample size (funnel plot)"
+    if funnel.method == judgement.OVERDISPERSED:
+        title += f", limits widened for overdispersion (φ = {funnel.phi:.2f})"
     traces = []
     for level in FUNNEL_LEVELS:
         curve = funnel.curves[level]

@@ -23,6 +23,16 @@ def percent(value, places=1):
 
 
 @register.filter
+def points(value):
+    """A change of rate in percentage points, signed: 0.1655 → '+16.6 points'."""
+    if value is None or value == "":
+        return ""
+    number = float(value) * 100
+    sign = "+" if number > 0 else "−" if number < 0 else ""
+    return f"{sign}{abs(number):.1f} points"
+
+
+@register.filter
 def crimes(value):
     """An estimated number of crimes, rounded to a whole number with thousands separated."""
     if value is None or value == "":

@@ -13,13 +13,15 @@ from inspect_app.accounts import access
 from inspect_app.accounts.decorators import allowed_if
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Scope
+from inspect_app.core import judgement
 from inspect_app.dashboard.caching import figures_page, reader_scope, with_figures_version
 from inspect_app.dashboard.charts.bars import (
     comparison_bar_chart,
     force_bar_chart,
 )
-from inspect_app.dashboard.charts.funnel import funnel_chart, funnel_data, outlier_words
+from inspect_app.dashboard.charts.funnel import funnel_chart, funnel_data, position_words
 from inspect_app.dashboard.filters import ForceFigureFilter
+from inspect_app.dashboard.forms import read_funnel_method
 from inspect_app.dashboard.rows import (
     force_rows,
     pooled_offence_group_figures,
@@ -35,6 +37,7 @@ from inspect_app.dashboard.views.figure_page import (
     offence_group_chart,
 )
 from inspect_app.inspections.models import Programme
+from inspect_app.judgement.targets import target_of
 
 # --- programme (national) ------------------------------------------------------------------
 
@@ -79,6 +82,16 @@ def _build_programme(request, programme):
     weighted = next(iter(by_scope(wide, Scope.PROGRAMME, weighted=True)), None)
     pooled_row = row_from(pooled, name="Programme rate (pooled)") if pooled else None
     weighted_row = row_from(weighted, name="Programme estimate (weighted)") if weighted else None
+    # The one target of every comparison with the programme: weighted where it can be.
+    target = target_of(pooled.figure if pooled else None, weighted.figure if weighted else None)
+    target_row = None
+    if target is not None:
+        target_row = weighted_row if target.weighted else pooled_row
+    funnel_form, funnel_method, funnel_problems = read_funnel_method(request.GET)
+    page.problems += funnel_problems
+    for row in forces:
+        if row.available and target is not None:
+            row.versus = judgement.versus(target.rate, row.ci_low, row.ci_high)
 
     groups = [
         row_from(
@@ -99,21 +112,21 @@ def _build_programme(request, programme):
             force_bar_chart(
                 forces,
                 page.presentation,
-                reference=weighted_row if weighted_row and weighted_row.available else pooled_row,
+                reference=target_row,
                 table_id="table-forces",
             )
         )
-    if forces and pooled_row and pooled_row.available:
-        funnel = funnel_data(forces, pooled_row.rate)
+    if forces and target is not None:
+        funnel = funnel_data(forces, target.rate, funnel_method)
         for row in forces:
             if row.available:
-                row.funnel = outlier_words(funnel.outliers.get(row.name, ""))
+                row.funnel = position_words(*funnel.positions[row.name])
         chart_list.append(
             funnel_chart(
                 forces,
                 page.presentation,
                 funnel,
-                target_name="Programme rate (pooled)",
+                target_name=target.name,
                 table_id="table-forces",
             )
         )
@@ -133,7 +146,8 @@ def _build_programme(request, programme):
         "offence-groups", FigureTable, groups, name_label="Offence group", exclude=("region",)
     )
     page.table("regions", FigureTable, regions, name_label="Region", exclude=("region",))
-    download = page.export(f"{programme.slug}-{metric}")
+    suffix = "" if funnel_method == judgement.EXACT else f"-funnel-{funnel_method}"
+    download = page.export(f"{programme.slug}-{metric}{suffix}")
     if download is not None:
         return download
     return (
@@ -149,6 +163,8 @@ def _build_programme(request, programme):
             pooled=pooled_row,
             weighted=weighted_row,
             funnel=funnel,
+            funnel_form=funnel_form,
+            target=target,
             tables=page.tables,
             offence_groups=OffenceGroup.objects.visible_to(request.user).order_by("name"),
         ),

@@ -3,12 +3,12 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from inspect_app.accounts import audit
-from inspect_app.compliance import figures
+from inspect_app.compliance import events, figures
 from inspect_app.compliance.report_rows import (
     COLUMNS,
     NotPublished,
     published_document,
-    report_rows,
+    report_row,
     write_csv,
 )
 from inspect_app.compliance.tasks import recompute_programme_figures
@@ -87,19 +87,24 @@ class Command(BaseCommand):
         presented = figures.present(
             sorted(stored, key=figures.presentation_order), method, confidence, threshold
         )
-        rows = report_rows(
-            presented,
-            on_absent=lambda each: self.stderr.write(
-                f"no figure for {each.label}: {each.absent_reason}"
-            ),
-        )
+        rows, pairs = [], []
+        for each in presented:
+            if each.available:
+                rows.append(report_row(each))
+                pairs.append((rows[-1], each))
+            else:
+                self.stderr.write(f"no figure for {each.label}: {each.absent_reason}")
 
         # Live figures leave the service on standard output: a disclosure, by whoever ran it.
         audit.disclosed_from_command_line(
             subject if inspection else owner, report="compliance_report", format=output
         )
+        document = {"method": method, "confidence": confidence, "rows": rows}
+        # The layers above compliance (judgement) add their fields to the rows.
+        events.report_made.send(
+            sender=self.__class__, programme=owner, document=document, presented=pairs
+        )
         if output == "json":
-            document = {"method": method, "confidence": confidence, "rows": rows}
             self.stdout.write(json.dumps(document, indent=2))
         else:
             write_csv(rows, self.stdout)

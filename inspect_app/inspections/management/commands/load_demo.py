@@ -40,6 +40,7 @@ class Command(BaseCommand):
         programme = Programme.objects.get(slug=PROGRAMME_SLUG)
         if result.created or not programme.figures.exists():
             call_command("recompute_figures", programme=programme.slug, stdout=io.StringIO())
+        call_command("judgement_demo", stdout=io.StringIO())  # grades, outliers, findings
         call_command("publish_demo", stdout=io.StringIO())  # the 2014 inspections, published
         state = "loaded" if result.created else "already present"
         self.stdout.write(
