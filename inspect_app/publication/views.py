@@ -267,8 +267,22 @@ def _made_here(shown):
 
 
 def open_data(request):
-    """Every published version this reader may see, each as a CSV download."""
+    """Every published version this reader may see, each as a CSV download, with its
+    recording rate as published; ``?programme=SLUG`` shows one programme "as published"."""
     versions = reading.versions_visible_to(request.user).order_by(
         "inspection__programme__name", "inspection__force__name", "number"
     )
-    return render(request, "publication/open_data.html", {"versions": versions})
+    programme = request.GET.get("programme", "")
+    if programme:
+        versions = versions.filter(inspection__programme__slug=programme)
+    shown = []
+    for each in versions:
+        cards = {
+            card.row["metric"]: card for card in presenting.cards(reading.published_rows(each))
+        }
+        shown.append((each, cards.get("recording_rate")))
+    return render(
+        request,
+        "publication/open_data.html",
+        {"versions": shown, "programme": programme[:80]},
+    )
