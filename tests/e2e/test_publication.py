@@ -116,3 +116,7 @@ def test_an_analyst_makes_a_token_by_clicking_and_pulls_the_published_json(
         assert refused.code == 401
     else:
         raise AssertionError("a revoked token still worked")
+    page.get_by_role("link", name="API", exact=True).click()
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("/api/v1/")
+    screenshot("api-docs-1280")
+    at_375(page, screenshot, "api-docs")
