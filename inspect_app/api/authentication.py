@@ -1,5 +1,6 @@
 """Token authentication for the API: ``Authorization: Bearer <token>``."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from inspect_app.api import tokens
@@ -26,3 +27,17 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI document names the token: HTTP bearer."""
+
+    target_class = PersonalTokenAuthentication
+    name = "personalAccessToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal access token from “Your API tokens”.",
+        }

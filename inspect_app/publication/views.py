@@ -57,10 +57,19 @@ def _cached(key, build):
 # --- reading ----------------------------------------------------------------------------------
 
 
+def _versions_by_slug(request, slug):
+    """(inspection, its versions this reader may see) in one query when it has any."""
+    versions = list(
+        reading.versions_visible_to(request.user).filter(inspection__slug=slug).order_by("number")
+    )
+    if versions:
+        return versions[0].inspection, versions
+    return _visible_inspection(request, slug), []
+
+
 def latest(request, slug):
     """An inspection's latest published version (or "not yet published")."""
-    inspection = _visible_inspection(request, slug)
-    versions = list(reading.versions_of(request.user, inspection))
+    inspection, versions = _versions_by_slug(request, slug)
     if not versions:
         return _not_yet_published(request, inspection)
     return _version_page(request, inspection, versions[-1], versions)
@@ -68,8 +77,7 @@ def latest(request, slug):
 
 def version(request, slug, number):
     """Any one version of an inspection, by its number."""
-    inspection = _visible_inspection(request, slug)
-    versions = list(reading.versions_of(request.user, inspection))
+    inspection, versions = _versions_by_slug(request, slug)
     chosen = next((each for each in versions if each.number == number), None)
     if chosen is None:
         raise Http404("This inspection has no published version with that number.")
@@ -131,13 +139,15 @@ def version_context(inspection, shown, versions, user):
 def force_summary(request, force):
     """A commissioner's summary of their force: the published version of the programme
     asked for (``?programme=``), else of the latest published; never live figures."""
-    inspections = list(
-        Inspection.objects.visible_to(request.user)
-        .filter(force=force, published_versions__isnull=False)
-        .distinct()
-        .select_related("programme", "force")
-        .order_by("-programme__year", "-programme__name")
-    )
+    # Every version of the force in one query; its inspections, latest programme first.
+    by_inspection = {}
+    for each in (
+        reading.versions_visible_to(request.user)
+        .filter(inspection__force=force)
+        .order_by("-inspection__programme__year", "-inspection__programme__name", "number")
+    ):
+        by_inspection.setdefault(each.inspection_id, []).append(each)
+    inspections = [versions[0].inspection for versions in by_inspection.values()]
     if not inspections:
         return render(request, "publication/force_not_yet_published.html", {"force": force})
     wanted = request.GET.get("programme")
@@ -148,7 +158,7 @@ def force_summary(request, force):
             f"“{wanted[:40]}” is not a programme with published figures for {force}: "
             "showing the latest instead.",
         )
-    versions = list(reading.versions_of(request.user, chosen))
+    versions = by_inspection[chosen.pk]
     return _version_page(request, chosen, versions[-1], versions)
 
 
@@ -257,8 +267,22 @@ def _made_here(shown):
 
 
 def open_data(request):
-    """Every published version this reader may see, each as a CSV download."""
+    """Every published version this reader may see, each as a CSV download, with its
+    recording rate as published; ``?programme=SLUG`` shows one programme "as published"."""
     versions = reading.versions_visible_to(request.user).order_by(
         "inspection__programme__name", "inspection__force__name", "number"
     )
-    return render(request, "publication/open_data.html", {"versions": versions})
+    programme = request.GET.get("programme", "")
+    if programme:
+        versions = versions.filter(inspection__programme__slug=programme)
+    shown = []
+    for each in versions:
+        cards = {
+            card.row["metric"]: card for card in presenting.cards(reading.published_rows(each))
+        }
+        shown.append((each, cards.get("recording_rate")))
+    return render(
+        request,
+        "publication/open_data.html",
+        {"versions": shown, "programme": programme[:80]},
+    )

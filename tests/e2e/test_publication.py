@@ -76,3 +76,47 @@ def test_a_lead_publishes_and_the_commissioner_reads_only_that_version(
         page.get_by_role("link", name="The force report (PDF, A4)").click()
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+
+
+def test_an_analyst_makes_a_token_by_clicking_and_pulls_the_published_json(
+    page, live_server, sign_in, screenshot, inspection_a, lead_user, commissioner_a
+):
+    import json
+    import urllib.request
+
+    from inspect_app.publication.publishing import publish
+
+    publish(signed_off_sample(inspection_a, lead_user), lead_user)
+    sign_in(commissioner_a)
+    page.get_by_role("link", name="Your sign-in").click()
+    page.get_by_role("link", name="Your API tokens").click()
+    page.get_by_label("What it is for").fill("Panel spreadsheet")
+    page.get_by_role("button", name="Make a token").click()
+    key = page.locator("#new-token").inner_text().strip()
+    screenshot("tokens-1280")
+    at_375(page, screenshot, "tokens")
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/inspections/{inspection_a.slug}/figures/",
+        headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        document = json.loads(response.read())
+    assert document["status"] == "published" and document["version"] == 1
+    whole = next(
+        r
+        for r in document["rows"]
+        if r["scope"] == "inspection" and r["metric"] == "recording_rate"
+    )
+    assert (whole["numerator"], whole["denominator"], whole["suppressed"]) == (110, 120, False)
+    page.get_by_role("button", name="Revoke Panel spreadsheet").click()
+    expect(page.get_by_text("revoked: it no longer works")).to_be_visible()
+    try:
+        urllib.request.urlopen(request)
+    except urllib.error.HTTPError as refused:
+        assert refused.code == 401
+    else:
+        raise AssertionError("a revoked token still worked")
+    page.get_by_role("link", name="API", exact=True).click()
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("/api/v1/")
+    screenshot("api-docs-1280")
+    at_375(page, screenshot, "api-docs")

@@ -143,3 +143,18 @@ def test_the_chart_is_a_png_image(client, signed_off_a, lead_user):
     )
     assert response["Content-Type"] == "image/png"
     assert response.content.startswith(b"\x89PNG")
+
+
+def test_staff_open_a_programme_as_published_from_its_live_page(
+    client, signed_off_a, inspection_b, lead_user
+):
+    publish(signed_off_a, lead_user)
+    client.force_login(lead_user)
+    live = client.get(reverse("programme-detail", args=[signed_off_a.programme.slug]))
+    text = live.content.decode()
+    assert "live — draft, not published" in text
+    link = reverse("publication-open-data") + f"?programme={signed_off_a.programme.slug}"
+    assert link in text
+    published = client.get(link).content.decode()
+    assert "91.7% (85.3% to 95.4%)" in published
+    assert inspection_b.slug not in published  # never published: not listed

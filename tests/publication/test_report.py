@@ -61,3 +61,28 @@ def test_a_commissioner_downloads_the_report_of_their_force(
     response = client.get(link)
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
+
+
+def test_with_a_worker_the_page_waits_for_the_report_then_serves_it(
+    client, signed_off_a, lead_user, monkeypatch
+):
+    from inspect_app.celery import app
+    from inspect_app.publication import tasks
+
+    version = publish(signed_off_a, lead_user)
+    queued = []
+    monkeypatch.setattr(tasks.make_force_report, "delay", lambda pk: queued.append(pk))
+    client.force_login(lead_user)
+    url = reverse("publication-pdf", args=[signed_off_a.slug, 1])
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False  # a worker's setup
+    try:
+        waiting = client.get(url)
+        assert "Preparing the force report" in waiting.content.decode()
+        assert queued == [version.pk]
+        client.get(url)
+        assert queued == [version.pk]  # under way: not queued twice
+        tasks.make_force_report(version.pk)  # the worker's run
+        done = client.get(url)
+    finally:
+        app.conf.task_always_eager = eager
+    assert done["Content-Type"] == "application/pdf" and done.content.startswith(b"%PDF-")
