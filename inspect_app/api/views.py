@@ -27,7 +27,7 @@ from inspect_app.api.serializers import (
     ProgrammeSerializer,
 )
 from inspect_app.compliance import figures
-from inspect_app.compliance.report_rows import report_rows
+from inspect_app.compliance.report_rows import report_document
 from inspect_app.core import stats
 from inspect_app.inspections.models import Inspection, Programme
 from inspect_app.publication import reading
@@ -76,13 +76,9 @@ def _live_document(request, stored, subject, **where):
     presented = figures.present(sorted(stored, key=figures.presentation_order), method, confidence)
     # Live figures leave the service over the API: a disclosure to this reader.
     audit.disclosed(request, subject=subject, page="api", format="json")
-    return {
-        "status": DRAFT,
-        "method": method,
-        "confidence": confidence,
-        **where,
-        "rows": report_rows(presented),
-    }
+    programme = subject if isinstance(subject, Programme) else subject.programme
+    document = report_document(presented, programme=programme, method=method, confidence=confidence)
+    return {"status": DRAFT, **where, **document}
 
 
 def _published(version):

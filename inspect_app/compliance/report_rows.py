@@ -7,7 +7,7 @@ wherever it is taken from.
 
 import csv
 
-from inspect_app.compliance import figures
+from inspect_app.compliance import events, figures
 from inspect_app.compliance.models import Metric, Scope
 
 DECIMALS = 5
@@ -87,6 +87,25 @@ def report_rows(presented, on_absent=None) -> list[dict]:
         elif on_absent is not None:
             on_absent(each)
     return rows
+
+
+def report_document(presented, *, programme, method, confidence, on_absent=None) -> dict:
+    """The document ``compliance_report`` prints and the API answers with: the rows of
+    every figure with a rate, with the fields the layers above compliance add to them
+    (``events.report_made``: judgement's verdicts, funnel and grades)."""
+    rows, pairs = [], []
+    for each in presented:
+        if each.available:
+            row = report_row(each)
+            rows.append(row)
+            pairs.append((row, each))
+        elif on_absent is not None:
+            on_absent(each)
+    document = {"method": method, "confidence": confidence, "rows": rows}
+    events.report_made.send(
+        sender=report_document, programme=programme, document=document, presented=pairs
+    )
+    return document
 
 
 def csv_value(value):

@@ -3,12 +3,12 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from inspect_app.accounts import audit
-from inspect_app.compliance import events, figures
+from inspect_app.compliance import figures
 from inspect_app.compliance.report_rows import (
     COLUMNS,
     NotPublished,
     published_document,
-    report_row,
+    report_document,
     write_csv,
 )
 from inspect_app.compliance.tasks import recompute_programme_figures
@@ -87,22 +87,19 @@ class Command(BaseCommand):
         presented = figures.present(
             sorted(stored, key=figures.presentation_order), method, confidence, threshold
         )
-        rows, pairs = [], []
-        for each in presented:
-            if each.available:
-                rows.append(report_row(each))
-                pairs.append((rows[-1], each))
-            else:
-                self.stderr.write(f"no figure for {each.label}: {each.absent_reason}")
-
+        document = report_document(
+            presented,
+            programme=owner,
+            method=method,
+            confidence=confidence,
+            on_absent=lambda each: self.stderr.write(
+                f"no figure for {each.label}: {each.absent_reason}"
+            ),
+        )
+        rows = document["rows"]
         # Live figures leave the service on standard output: a disclosure, by whoever ran it.
         audit.disclosed_from_command_line(
             subject if inspection else owner, report="compliance_report", format=output
-        )
-        document = {"method": method, "confidence": confidence, "rows": rows}
-        # The layers above compliance (judgement) add their fields to the rows.
-        events.report_made.send(
-            sender=self.__class__, programme=owner, document=document, presented=pairs
         )
         if output == "json":
             self.stdout.write(json.dumps(document, indent=2))
