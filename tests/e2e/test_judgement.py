@@ -50,7 +50,8 @@ def test_a_lead_takes_an_outlier_from_alert_to_outcome_by_clicking(
 ):
     lead = signed_in("lead")
     page.locator(".service-nav__link", has_text="Outliers").click()
-    page.get_by_label("Programme", exact=True).select_option(label="Crime-recording inspection 2014")
+    choose = page.get_by_label("Programme", exact=True)
+    choose.select_option(label="Crime-recording inspection 2014")
     page.get_by_role("button", name="Show outliers").click()
     table = page.locator("#outliers")
     expect(table).to_contain_text("overdue")
@@ -69,7 +70,8 @@ def test_a_lead_takes_an_outlier_from_alert_to_outcome_by_clicking(
 
     page.get_by_role("button", name="Record the response").click()  # nothing typed
     expect(page.locator("#error-summary")).to_contain_text("Enter the force's response.")
-    page.get_by_role("textbox", name="The force’s response").fill("Our own audit of the records agrees.")
+    response = page.get_by_role("textbox", name="The force’s response")
+    response.fill("Our own audit of the records agrees.")
     page.get_by_role("button", name="Record the response").click()
     expect(page.locator("#case-status")).to_have_text("Response recorded")
 
@@ -94,11 +96,10 @@ def test_a_lead_takes_an_outlier_from_alert_to_outcome_by_clicking(
     ]
 
     page.get_by_role("link", name="The inspection’s judgement").click()
-    expect(
-        page.get_by_role("heading", name="Hertfordshire: judgement")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Hertfordshire: judgement")).to_be_visible()
     expect(page.locator("#table-against-programme")).to_contain_text("worse")
-    expect(page.locator("#chart-spine .scatterlayer .trace .points path.point").last).to_be_visible()
+    points = page.locator("#chart-spine .scatterlayer .trace .points path.point")
+    expect(points.last).to_be_visible()
     both_widths(page, screenshot, "judgement-hertfordshire")
 
 
