@@ -41,6 +41,8 @@ def signed_in(page, live_server, password):
 def both_widths(page, screenshot, label):
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        page.reload()  # as a reader at that width opens it: charts drawn to fit
+        page.wait_for_load_state("networkidle")
         screenshot(f"{label}-{width}")
     page.set_viewport_size({"width": 1280, "height": 900})
 
