@@ -86,6 +86,9 @@ def test_a_lead_takes_an_outlier_from_alert_to_outcome_by_clicking(
     expect(page.locator("#case-status")).to_have_text("Outcome recorded")
     expect(page.locator("#case-outcome")).to_contain_text("Confirmed")
     expect(page.locator("main")).to_contain_text("named in the force’s published report")
+    page.get_by_role("link", name="The inspection’s judgement").click()
+    expect(page.locator("#confirmed-alarms")).to_contain_text("Recording rate")
+    page.go_back()
     both_widths(page, screenshot, "outlier-closed")
 
     case = OutlierCase.objects.get(inspection__slug="hertfordshire-2014", metric="recording_rate")
@@ -149,3 +152,24 @@ def test_the_programme_page_tags_each_force_and_offers_the_overdispersed_funnel(
     assert "funnel=overdispersed" in page.url
     expect(page.locator("main")).to_contain_text("widened for overdispersion")
     both_widths(page, screenshot, "programme-overdispersed")
+
+
+def test_a_commissioner_reads_their_forces_published_findings_from_their_summary(
+    demo, signed_in, page, screenshot
+):
+    signed_in("commissioner")
+    page.locator("#findings-link").click()  # the latest: the practice round, unpublished
+    expect(page.locator("main")).to_contain_text("shown once its figures are published")
+    page.go_back()
+    programmes = page.get_by_role("navigation", name="Programmes")
+    programmes.get_by_role("link", name="Crime-recording inspection 2014").click()
+    page.locator("#findings-link").click()
+    expect(page.get_by_role("heading", name="Essex: judgement")).to_be_visible()
+    finding = page.locator(".finding", has_text="Area for improvement")
+    expect(finding).to_contain_text("Tell victims")
+    expect(finding).to_contain_text("new")
+    main = page.locator("main")
+    expect(main).not_to_contain_text("Against the programme")
+    expect(main).not_to_contain_text("Record a finding")
+    expect(main).not_to_contain_text("Hertfordshire")
+    both_widths(page, screenshot, "judgement-commissioner")
