@@ -161,7 +161,15 @@ def move_some_along(programme):
 
 
 def add_findings():
-    """Dorset 2014's findings, one of them checked by the re-inspection."""
+    """Dorset 2014's findings, one of them checked by the re-inspection; one of Essex's."""
+    essex = Inspection.objects.filter(slug="essex-2014").first()
+    if essex is not None and not Finding.objects.filter(inspection=essex).exists():
+        improvement = Finding.objects.create(
+            inspection=essex,
+            kind=Finding.Kind.AREA_FOR_IMPROVEMENT,
+            text="Tell victims when a recorded crime is cancelled, and note that they were told.",
+        )
+        FindingUpdate.objects.create(finding=improvement, status=FindingStatus.NEW)
     first = Inspection.objects.filter(slug="dorset-2014").first()
     again = Inspection.objects.filter(slug=REINSPECTION_SLUG).first()
     if first is None or Finding.objects.filter(inspection=first).exists():

@@ -60,9 +60,18 @@ class Grade:
     possible: list
 
     @property
+    def certainty_text(self) -> str:
+        """'72%'; never '100%' or '0%', which a posterior never is."""
+        if self.certainty > 0.995:
+            return "over 99%"
+        if self.certainty < 0.005:
+            return "under 1%"
+        return f"{self.certainty * 100:.0f}%"
+
+    @property
     def words(self) -> str:
         """e.g. 'good, 72% certain; could be requires improvement or outstanding'."""
-        text = f"{self.grade}, {self.certainty * 100:.0f}% certain"
+        text = f"{self.grade}, {self.certainty_text} certain"
         others = [grade for grade in self.possible if grade != self.grade]
         if others:
             text += "; could be " + " or ".join(others)

@@ -45,9 +45,14 @@ def outlier_list(request):
 @allowed_if(access.may_follow_up)
 @require_POST
 def outlier_detect(request):
-    programme = get_object_or_404(
-        Programme.objects.visible_to(request.user), slug=request.POST.get("programme", "")
+    programme = (
+        Programme.objects.visible_to(request.user)
+        .filter(slug=request.POST.get("programme", ""))
+        .first()
     )
+    if programme is None:
+        messages.error(request, "Choose a programme to look for outliers in.")
+        return redirect("outlier-list")
     opened = outliers.detect(programme, by=request.user, request=request)
     messages.success(
         request,

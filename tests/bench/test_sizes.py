@@ -36,6 +36,7 @@ def test_python_m_bench_runs_the_startup_benchmark_too():
         "batch_import",
         "dashboard",
         "first_load",
+        "judgement",
         "load",
         "publication",
         "recompute",

@@ -164,3 +164,12 @@ def test_funnel_position_alert_and_alarm():
     assert judgement.funnel_position(between, 100, 0.8) == ("alert", "low")
     # The same point is within an overdispersed funnel wide enough.
     assert judgement.funnel_position(between, 100, 0.8, "overdispersed", 9.0)[0] == "within"
+
+
+def test_a_grade_in_words_names_the_other_bands_it_could_be():
+    from inspect_app.judgement.grading import grade_of
+
+    grade = grade_of(110, 120, 0.853, 0.954, BANDS)
+    assert grade.words.startswith("good, ")
+    assert grade.words.endswith("certain; could be outstanding or requires improvement")
+    assert grade_of(130, 181, 0.649, 0.779, BANDS).certainty_text == "over 99%"

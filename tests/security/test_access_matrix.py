@@ -38,6 +38,10 @@ PARAMETERS = {
     # Nobody's key: removing one is only ever of one's own (a test of its own covers that).
     "security key": lambda objects: {"key_id": 999_999},
     None: lambda objects: {},
+    **{
+        kind: lambda objects, kind=kind: {"pk": judgement_object(kind, objects).pk}
+        for kind in ("outlier", "finding")
+    },
 }
 
 
@@ -65,6 +69,30 @@ REVIEWING = {**CASEWORK, "admin": "denied"}  # admins read casework but do not r
 LEADS_ONLY = {"anonymous": "login", "others": "denied", "lead": "ok"}
 ADMINS_ONLY = {"anonymous": "login", "others": "denied", "admin": "ok"}
 SIGNED_IN = {"anonymous": "login", "others": "ok"}
+FOLLOW_UP = {"anonymous": "login", "others": "denied", "admin": "ok", "lead": "ok"}
+
+
+def judgement_object(kind, objects):
+    """An outlier case or a finding of the side's inspection, made when first asked for."""
+    from inspect_app.judgement.models import Finding, OutlierCase
+
+    inspection = objects["inspection"]
+    if kind == "outlier":
+        return OutlierCase.objects.get_or_create(
+            inspection=inspection,
+            metric="recording_rate",
+            defaults={
+                "level": "alarm",
+                "side": "low",
+                "numerator": 1,
+                "denominator": 10,
+                "target_rate": 0.8,
+            },
+        )[0]
+    return Finding.objects.get_or_create(
+        inspection=inspection, kind="recommendation", defaults={"text": "Record more crimes."}
+    )[0]
+
 
 # --- publication: published versions, their downloads and the API ---------------------------
 PARAMETERS["version"] = lambda objects: {"slug": objects["inspection"].slug, "number": 1}
@@ -138,6 +166,14 @@ EXPECTED = {
     "otp_webauthn:credential-authentication-complete": row("POST", None, **SIGNED_IN),
     "otp_webauthn:js-i18n-catalog": row("GET", None, **SIGNED_IN),
     **PUBLICATION,
+    # --- judgement ---
+    "inspection-judgement": row("GET", "inspection", **STAFF_FIGURES),
+    "outlier-list": row("GET", None, **FOLLOW_UP),
+    "outlier-detect": row("POST", None, **FOLLOW_UP),
+    "outlier-detail": row("GET", "outlier", **FOLLOW_UP),
+    "finding-add": row("POST", "inspection", **FOLLOW_UP),
+    "finding-update": row("POST", "finding", **FOLLOW_UP),
+    "grade-bands": row("GET", "programme", **ADMINS_ONLY),
 }
 
 #: Text that must never reach a commissioner: force B, and any case narrative or reference.

@@ -19,6 +19,7 @@ from inspect_app.inspections.models import Inspection, InspectionStatus
 from inspect_app.judgement.comparison import compare, previous_inspection
 from inspect_app.judgement.grading import current_bands, grade_of
 from inspect_app.judgement.models import Finding, FindingKind, FindingStatus, OutlierCase
+from inspect_app.judgement.outliers import confirmed_alarms
 from inspect_app.judgement.rules import rules_of
 from inspect_app.judgement.targets import programme_targets
 
@@ -109,6 +110,7 @@ def inspection_judgement(request, slug):
             "spine": spine,
             "may_follow_up": may_follow_up,
             "may_set_bands": access.may_set_grade_bands(user),
+            "confirmed_alarms": confirmed_alarms(inspection),
             "outlier_cases": outlier_cases,
             "findings": findings,
             "finding_kinds": FindingKind.choices,
