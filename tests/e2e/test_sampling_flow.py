@@ -3,6 +3,7 @@ sample, draws it and downloads the listing; an inspector reviews a drawn case; t
 inspection's figures then say they are weighted by the design."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -66,7 +67,7 @@ def test_an_admin_draws_the_sample_and_an_inspector_reviews_a_drawn_case(
     assert Draw.objects.get().seed == 2014
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Download the listing")).click()
-    listing = open(download.value.path(), encoding="utf-8").read().splitlines()
+    listing = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert listing[0] == "reference,stratum,population,sample,weight"
     assert len(listing) == 1 + plan.total_sample
 
