@@ -205,7 +205,9 @@ def _build_inspection(request, inspection):
         for p in by_scope(presented, Scope.OFFENCE_GROUP)
     ]
     progress = _review_progress(request.user, inspection)
-    strata = sampling_progress.by_stratum(inspection) if progress else []
+    weighted_by_design = any(p.figure.design == Design.STRATIFIED for p in presented)
+    # Only a drawn inspection has strata; its figures say so, without another query.
+    strata = sampling_progress.by_stratum(inspection) if progress and weighted_by_design else []
     return _render_force_like(
         page,
         f"{inspection.force} – {inspection.programme}",
@@ -217,7 +219,7 @@ def _build_inspection(request, inspection):
         progress=progress,
         can_see_cases=bool(progress),
         strata=strata,
-        weighted_by_design=any(p.figure.design == Design.STRATIFIED for p in presented),
+        weighted_by_design=weighted_by_design,
     )
 
 
