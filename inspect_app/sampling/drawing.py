@@ -18,9 +18,9 @@ be drawn again.
 from __future__ import annotations
 
 import numpy
-from django.db import connection, transaction
-from django.db.models import Count, F, Max, Window
-from django.db.models.functions import Collate, RowNumber
+from django.db import transaction
+from django.db.models import Count, Max
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from inspect_app.accounts import audit
@@ -108,18 +108,16 @@ def stratum_records(extract: PopulationExtract, stratum: Stratum):
     return records
 
 
-def _chosen_ids(records, count, numbers) -> list[int]:
-    """The ids of ``count`` records chosen among ``records`` in code-point order of reference,
-    whatever the database's collation."""
+def _in_reference_order(records) -> list[int]:
+    """The records' ids in code-point order of reference, whatever the database's collation."""
+    from django.db import connection
+
     if connection.vendor == "postgresql":
-        # Only the chosen positions leave the database: a million ids need not.
-        positions = choose(count, records.count(), numbers)
-        ranked = records.annotate(
-            position=Window(RowNumber(), order_by=Collate(F("reference"), "C").asc())
-        ).filter(position__in=[position + 1 for position in positions])
-        return list(ranked.values_list("pk", flat=True))
-    rows = sorted(records.values_list("reference", "pk"))
-    return [rows[position][1] for position in choose(count, len(rows), numbers)]
+        ordered = records.order_by(Collate("reference", "C"))
+        return list(ordered.values_list("pk", flat=True))
+    rows = list(records.values_list("reference", "pk"))
+    rows.sort()
+    return [pk for _, pk in rows]
 
 
 def _cases_for(inspection, records):
@@ -140,7 +138,8 @@ def _draw_into(draw, stratum, extract, count, numbers, round_number, exclude_dra
     records = stratum_records(extract, stratum)
     if exclude_drawn:
         records = records.filter(drawn__isnull=True)
-    picked = _chosen_ids(records, count, numbers)
+    ids = _in_reference_order(records)
+    picked = [ids[position] for position in choose(count, len(ids), numbers)]
     chosen = list(PopulationRecord.objects.filter(pk__in=picked).order_by("reference"))
     cases = SampledCase.objects.bulk_create(_cases_for(draw.inspection, chosen))
     DrawnCase.objects.bulk_create(
