@@ -96,3 +96,19 @@ def test_sign_off_says_which_strata_are_short(client, lead_user, inspection_a, t
     page = client.get(reverse("review-sign-off", args=[inspection_a.slug])).content.decode()
     assert "short in 2 strata" in page
     assert "no_crime: 0 of 10 drawn cases reviewed" in page
+
+
+@pytest.mark.django_db
+def test_the_workspace_shows_progress_by_stratum(client, lead_user, inspection_a, tmp_path):
+    from inspect_app.sampling import drawing, planning
+    from tests.sampling.helpers import small_extract
+
+    small_extract(inspection_a, tmp_path)
+    planning.save(
+        planning.propose(inspection_a, stratify_by="record_type", margin=0.15, minimum=10)
+    )
+    drawing.draw_sample(inspection_a, 2014)
+    client.force_login(lead_user)
+    page = client.get(reverse("inspection-workspace", args=[inspection_a.slug])).content.decode()
+    assert "Progress by stratum" in page
+    assert '<td>no_crime</td><td class="numeric">10</td><td class="numeric">10</td>' in page

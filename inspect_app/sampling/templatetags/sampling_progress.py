@@ -11,3 +11,9 @@ register = template.Library()
 def short_strata(inspection):
     """The strata whose drawn cases are not all reviewed yet, for the sign-off page."""
     return {"short": progress.short_strata(inspection)}
+
+
+@register.inclusion_tag("sampling/_strata_progress.html")
+def strata_progress(inspection):
+    """Planned, drawn and reviewed cases of each stratum; nothing for an inspection not drawn."""
+    return {"strata": progress.by_stratum(inspection)}
