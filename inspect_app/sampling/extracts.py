@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -156,9 +157,12 @@ def _checked_rows(path, errors, progress, groups):
         errors.add(number + 1, WHOLE_FILE, f"the file cannot be read past here ({error})")
 
 
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
+
+
 def _copy_line(extract_id, record) -> str:
     def text(value):
-        return value.translate(_COPY_ESCAPES)
+        return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(value) else value
 
     group = "\\N" if record.offence_group_id is None else str(record.offence_group_id)
     return (

@@ -48,14 +48,26 @@ class PopulationRecord(models.Model):
     only the drawn ones become sampled cases with reviews.
     """
 
+    # No database foreign keys on this table: each would be a trigger fired for every one
+    # of millions of rows imported. The import checks the offence group of every row and
+    # writes its extract itself; deleting an extract deletes its records with it.
     extract = models.ForeignKey(
-        PopulationExtract, on_delete=models.CASCADE, related_name="records", db_index=False
+        PopulationExtract,
+        on_delete=models.CASCADE,
+        related_name="records",
+        db_index=False,
+        db_constraint=False,
     )
     reference = models.CharField(max_length=64)
     record_type = models.CharField(max_length=20, choices=RecordType.choices)
     reported_at = models.DateTimeField()
     offence_group = models.ForeignKey(
-        "forces.OffenceGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "forces.OffenceGroup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     route = models.CharField(max_length=64, blank=True)
     summary = models.TextField(blank=True)

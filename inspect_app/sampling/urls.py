@@ -1,3 +1,19 @@
-"""The pages of sampling."""
+"""The pages of sampling: an inspection's extract, plan and draw."""
 
-urlpatterns = []
+from django.urls import path
+
+from inspect_app.sampling import views
+
+urlpatterns = [
+    path("inspections/<slug:slug>/sample/", views.sample_page, name="inspection-sample"),
+    path(
+        "inspections/<slug:slug>/sample/listing.csv",
+        views.sample_listing,
+        name="inspection-sample-listing",
+    ),
+    path(
+        "inspections/<slug:slug>/sample/example-extract.csv",
+        views.example_extract,
+        name="inspection-example-extract",
+    ),
+]

@@ -18,7 +18,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError
 from django.utils import timezone
 
 from inspect_app.inspections.models import BatchStatus, SampleBatch
-from inspect_app.uploads import staging, writing
+from inspect_app.uploads import drawn, staging, writing
 from inspect_app.uploads.checking import check_rows
 from inspect_app.uploads.errors import MAX_STORED_ERRORS, WHOLE_FILE, BatchError, ErrorLog
 from inspect_app.uploads.progress import Progress, forget_progress
@@ -99,6 +99,9 @@ def process_batch(batch_id, *, max_errors=MAX_STORED_ERRORS) -> Outcome:
             size = os.path.getsize(path)
             if size > max_bytes():
                 errors.add(1, WHOLE_FILE, too_big_error(size).message)
+            elif drawn.is_drawn(batch.inspection):
+                # A completed workbook of the drawn cases: reviews, no new cases.
+                _, written = drawn.import_drawn(path, batch, errors=errors, progress=progress)
             elif staging.uses_staging():
                 # One pass: the rows are checked and staged in the transaction
                 # that imports them.
@@ -116,12 +119,14 @@ def process_batch(batch_id, *, max_errors=MAX_STORED_ERRORS) -> Outcome:
                 )
         if errors:
             return _fail(batch, errors, rows=validation.rows if validation else 0)
-        if not staging.uses_staging():
+        if not staging.uses_staging() and not drawn.is_drawn(batch.inspection):
             written = writing.write_checked(
                 path, batch, progress=progress, rows_total=validation.rows
             )
     except staging.FileHasErrors as refused:
         return _fail(batch, errors, rows=refused.validation.rows)
+    except drawn.DrawnFileHasErrors:
+        return _fail(batch, errors)
     except writing.StaleBatch:
         batch.refresh_from_db()
         return _outcome_of(batch)

@@ -34,6 +34,7 @@ def test_python_m_bench_runs_the_startup_benchmark_too():
     assert set(benchmark_names()) == {
         "audit_overhead",
         "batch_import",
+        "extract_import",
         "dashboard",
         "first_load",
         "judgement",

@@ -150,6 +150,10 @@ EXPECTED = {
     "batch-status": row("GET", "batch", **ADMINS_ONLY),
     "batch-errors-csv": row("GET", "batch", **ADMINS_ONLY),
     "batch-withdraw": row("POST", "batch", **ADMINS_ONLY),
+    # --- sampling: an inspection's extract, plan and draw ---
+    "inspection-sample": row("GET", "inspection", **ADMINS_ONLY),
+    "inspection-sample-listing": row("GET", "inspection", **ADMINS_ONLY),
+    "inspection-example-extract": row("GET", "inspection", **ADMINS_ONLY),
     "inspection-erase": row("GET", "inspection", **ADMINS_ONLY),
     "audit-log": row("GET", None, **ADMINS_ONLY),
     # Once the code is passed, both send on to the service.

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from forces.models import Force
 from inspect_app.accounts import access
 from inspect_app.compliance import figures
-from inspect_app.compliance.models import Scope
+from inspect_app.compliance.models import Design, Scope
 from inspect_app.dashboard.caching import figures_page, reader_scope, with_figures_version
 from inspect_app.dashboard.charts.trend import trend_chart
 from inspect_app.dashboard.rows import present_all, row_from
@@ -24,6 +24,7 @@ from inspect_app.inspections.models import Inspection, SampledCase
 from inspect_app.inspections.workflow import queues
 from inspect_app.publication import reading as published
 from inspect_app.publication import views as publication_views
+from inspect_app.sampling import progress as sampling_progress
 
 # --- one force -----------------------------------------------------------------------------
 
@@ -213,6 +214,9 @@ def _build_inspection(request, inspection):
         for p in by_scope(presented, Scope.OFFENCE_GROUP)
     ]
     progress = _review_progress(request.user, inspection)
+    weighted_by_design = any(p.figure.design == Design.STRATIFIED for p in presented)
+    # Only a drawn inspection has strata; its figures say so, without another query.
+    strata = sampling_progress.by_stratum(inspection) if progress and weighted_by_design else []
     return _render_force_like(
         page,
         f"{inspection.force} – {inspection.programme}",
@@ -223,6 +227,8 @@ def _build_inspection(request, inspection):
         inspection=inspection,
         progress=progress,
         can_see_cases=bool(progress),
+        strata=strata,
+        weighted_by_design=weighted_by_design,
     )
 
 
