@@ -54,6 +54,12 @@ class PublishedVersion(models.Model):
     is_demo = models.BooleanField(
         default=False, help_text="Made by load_demo: its reset may remove it, nothing else may."
     )
+    # Frozen with the figures: an alarm confirmed after publication waits for a new version.
+    confirmed_alarms = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The force's confirmed outlier alarms the report names: metric and side.",
+    )
 
     objects = ScopedQuerySet.as_manager()
     access_level = "figures"
@@ -75,6 +81,12 @@ class PublishedVersion(models.Model):
 
     def __str__(self):
         return f"{self.inspection.slug} version {self.number}"
+
+    @property
+    def named_alarms(self) -> list[dict]:
+        """The confirmed alarms this version names (none for a version made before they were
+        kept)."""
+        return self.confirmed_alarms or []
 
 
 class PublishedFigure(models.Model):

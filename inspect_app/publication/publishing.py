@@ -25,6 +25,7 @@ from inspect_app.compliance import figures
 from inspect_app.compliance.models import Scope
 from inspect_app.compliance.report_rows import report_row
 from inspect_app.inspections.models import Inspection, InspectionStatus
+from inspect_app.judgement import outliers
 from inspect_app.publication.models import PUBLISHED_SCOPES, PublishedFigure, PublishedVersion
 
 METHOD = "wilson"
@@ -92,6 +93,7 @@ def publish(inspection, user=None, *, note="", request=None, demo=False) -> Publ
             reviews_sha256=reviews_hash,
             review_count=review_count,
             is_demo=demo,
+            confirmed_alarms=named_alarms(locked),
         )
         PublishedFigure.objects.bulk_create(_figure(version, locked, row) for row in rows)
         if locked.status != InspectionStatus.PUBLISHED:
@@ -107,6 +109,14 @@ def publish(inspection, user=None, *, note="", request=None, demo=False) -> Publ
             **({"via": audit.COMMAND_LINE} if user is None else {}),
         )
     return version
+
+
+def named_alarms(inspection) -> list[dict]:
+    """The inspection's confirmed outlier alarms, as the published report names them."""
+    return [
+        {"metric": case.metric, "side": case.side, "outcome_notes": case.outcome_notes}
+        for case in sorted(outliers.confirmed_alarms(inspection), key=lambda case: case.metric)
+    ]
 
 
 def _check_publishable(inspection, latest, note):

@@ -24,6 +24,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from inspect_app.compliance.models import Metric
 from inspect_app.publication import charts, presenting, reading
 from inspect_app.publication.suppression import minimum_count
 
@@ -126,6 +127,7 @@ def force_report_pdf(version, progress=None) -> bytes:
         _image(charts.six_figures_png(rows), width=WIDTH * 0.9),
     ]
     progress(1, total)
+    story += _named_alarms(version, styles)
     if changes:
         story.append(Paragraph("Change since the last inspection", styles["h2"]))
         story.append(
@@ -189,6 +191,25 @@ def force_report_pdf(version, progress=None) -> bytes:
     document.build(story, onFirstPage=_footer, onLaterPages=_footer)
     progress(total, total)
     return buffer.getvalue()
+
+
+def _named_alarms(version, styles) -> list:
+    """The confirmed outlier alarms, named: the force was outside the funnel's 99.8% limits
+    against the other forces, and after hearing from it the inspectorate confirmed it."""
+    named = version.named_alarms
+    if not named:
+        return []
+    story = [Paragraph("Confirmed outliers", styles["h2"])]
+    for alarm in named:
+        side = "below" if alarm["side"] == "low" else "above"
+        text = (
+            f"{escape(Metric(alarm['metric']).label)}: {side} the other forces, outside the "
+            "funnel's 99.8% limits; confirmed after the force's response."
+        )
+        if alarm.get("outcome_notes"):
+            text += f" {escape(alarm['outcome_notes'])}"
+        story.append(Paragraph(text, styles["body"]))
+    return story
 
 
 def _footer(canvas, document):

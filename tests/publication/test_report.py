@@ -86,3 +86,46 @@ def test_with_a_worker_the_page_waits_for_the_report_then_serves_it(
     finally:
         app.conf.task_always_eager = eager
     assert done["Content-Type"] == "application/pdf" and done.content.startswith(b"%PDF-")
+
+
+def test_the_report_names_a_confirmed_alarm_as_it_stood_when_published(signed_off_a, lead_user):
+    from inspect_app.judgement.models import OutlierCase
+
+    alarm = OutlierCase.objects.create(
+        inspection=signed_off_a,
+        metric="recording_rate",
+        level="alarm",
+        side="low",
+        numerator=110,
+        denominator=120,
+        target_rate=0.97,
+        outcome="confirmed",
+        outcome_notes="Incidents closed without a crime record.",
+    )
+    OutlierCase.objects.create(
+        inspection=signed_off_a,
+        metric="timeliness",
+        level="alarm",
+        side="low",
+        numerator=1,
+        denominator=10,
+        target_rate=0.9,
+        outcome="withdrawn",
+    )
+    version = publish(signed_off_a, lead_user)
+    text = pdf_text(report.force_report_pdf(version))
+    assert "Confirmed outliers" in text
+    assert "Recording rate: below the other forces" in text
+    assert "Incidents closed without a crime record." in text
+    assert "Timeliness: below" not in text  # withdrawn: not named
+
+    # Frozen with the version: an outcome changed later does not rewrite what was published.
+    alarm.outcome = "withdrawn"
+    alarm.save()
+    version.refresh_from_db()
+    assert "Recording rate: below" in pdf_text(report.force_report_pdf(version))
+
+
+def test_a_report_without_confirmed_alarms_names_none(signed_off_a, lead_user):
+    text = pdf_text(report.force_report_pdf(publish(signed_off_a, lead_user)))
+    assert "Confirmed outliers" not in text
