@@ -118,6 +118,21 @@ class PublishedFigure(models.Model):
     estimated_unrecorded = models.FloatField(null=True)
     estimated_unrecorded_low = models.FloatField(null=True)
     estimated_unrecorded_high = models.FloatField(null=True)
+    # Empty (null) in versions published before designs were kept: a column that may be
+    # null is added in place, where a NOT NULL one would make SQLite copy the table and
+    # lose the triggers that freeze it.
+    design = models.CharField(  # noqa: DJ001
+        max_length=20, null=True, blank=True, help_text="simple, or stratified (weighted)."
+    )
+    unweighted_rate = models.FloatField(
+        null=True, help_text="The plain k / n beside a design-weighted rate."
+    )
+    judgement = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="How compliance_report judged the row when published: versus_programme, "
+        "funnel, funnel_side and, with grade bands, grade, grade_certainty, grades_possible.",
+    )
 
     objects = ScopedQuerySet.as_manager()
     access_level = "figures"

@@ -23,10 +23,11 @@ from inspect_app.accounts import access, audit
 from inspect_app.accounts.models import AuditAction
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Scope
-from inspect_app.compliance.report_rows import report_row
+from inspect_app.compliance.report_rows import report_document
 from inspect_app.inspections.models import Inspection, InspectionStatus
 from inspect_app.judgement import outliers
 from inspect_app.publication.models import PUBLISHED_SCOPES, PublishedFigure, PublishedVersion
+from inspect_app.publication.suppression import JUDGED_FIELDS
 
 METHOD = "wilson"
 CONFIDENCE = 0.95
@@ -156,11 +157,13 @@ def frozen_rows(inspection):
         if figure.offence_group_id:
             figure.offence_group = groups[figure.offence_group_id]
     counted.sort(key=figures.presentation_order)
+    available = [each for each in figures.present(counted, METHOD, CONFIDENCE) if each.available]
+    # The rows as compliance_report makes them, judged against the programme as it does.
+    made = report_document(
+        available, programme=inspection.programme, method=METHOD, confidence=CONFIDENCE
+    )
     rows = []
-    for presented in figures.present(counted, METHOD, CONFIDENCE):
-        if not presented.available:
-            continue
-        row = report_row(presented)
+    for row, presented in zip(made["rows"], available, strict=True):
         group = presented.figure.offence_group if presented.figure.offence_group_id else None
         row["offence_group_name"] = group.name if group else ""
         row["offence_group_parent"] = groups_parent_code(group)
@@ -213,6 +216,9 @@ def _figure(version, inspection, row):
         estimated_unrecorded=row["estimated_unrecorded"],
         estimated_unrecorded_low=row["estimated_unrecorded_low"],
         estimated_unrecorded_high=row["estimated_unrecorded_high"],
+        design=row.get("design"),
+        unweighted_rate=row.get("unweighted_rate"),
+        judgement={key: row[key] for key in JUDGED_FIELDS if key in row} or None,
     )
 
 

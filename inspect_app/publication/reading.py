@@ -41,6 +41,9 @@ ROW_FIELDS = (
     "estimated_unrecorded",
     "estimated_unrecorded_low",
     "estimated_unrecorded_high",
+    "design",
+    "unweighted_rate",
+    "judgement",
 )
 PUBLISHED_COLUMNS = (*COLUMNS, "suppressed")
 
@@ -124,7 +127,7 @@ def published_rows(version) -> list[dict]:
     # The key names the version's content too: a database rebuilt from scratch may
     # number a different version with the same id.
     key = (
-        f"published-rows:v1:{version.pk}:{version.reviews_sha256}:"
+        f"published-rows:v2:{version.pk}:{version.reviews_sha256}:"
         f"{version.published_at.timestamp()}:{minimum_count()}"
     )
     try:
@@ -166,6 +169,10 @@ def _rows_of(version):
         }
         for field in ("numerator", "denominator", "rate", "ci_low", "ci_high", "reliable"):
             row[field] = figure[field]
+        if figure["design"]:  # versions published before designs were kept have none
+            row["design"] = figure["design"]
+        if figure["unweighted_rate"] is not None:
+            row["unweighted_rate"] = figure["unweighted_rate"]
         if figure["estimated_unrecorded"] is not None:
             for field in (
                 "estimated_unrecorded",
@@ -173,6 +180,7 @@ def _rows_of(version):
                 "estimated_unrecorded_high",
             ):
                 row[field] = None if figure[field] is None else round(figure[field])
+        row.update(figure["judgement"] or {})
         row["offence_group_name"] = figure["offence_group_name"]
         rows.append(row)
     return suppress(rows, parents)

@@ -20,6 +20,16 @@ UNRECORDED_FIELDS = (
     "estimated_unrecorded_low",
     "estimated_unrecorded_high",
 )
+#: Fields a row carries only sometimes, each telling something of the hidden counts.
+JUDGED_FIELDS = (
+    "versus_programme",
+    "funnel",
+    "funnel_side",
+    "grade",
+    "grade_certainty",
+    "grades_possible",
+)
+SOMETIMES_HIDDEN = (*UNRECORDED_FIELDS, "unweighted_rate", *JUDGED_FIELDS)
 SUPPRESSED_TEXT = "fewer than {count} cases — suppressed"
 
 
@@ -64,7 +74,7 @@ def _shown(row, hide):
     if hide:
         for field in (*HIDDEN_FIELDS, "reliable"):
             shown[field] = None
-        for field in UNRECORDED_FIELDS:
+        for field in SOMETIMES_HIDDEN:
             if field in shown:
                 shown[field] = None
     return shown

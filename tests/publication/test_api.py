@@ -133,3 +133,34 @@ def test_the_openapi_document_and_its_page_are_served_here(client, lead_user):
     client.force_login(lead_user)
     page = client.get(reverse("api-docs")).content.decode()
     assert "/api/v1/inspections/{slug}/figures/" in page and "cdn" not in page.lower()
+
+
+def test_a_published_row_keeps_the_design_and_judgement_the_live_report_gave(
+    client, signed_off_a, lead_user
+):
+    figures.recompute_programme(signed_off_a.programme_id)
+    live = report("--inspection", signed_off_a.slug, "--format", "json")["rows"]
+    publish(signed_off_a, lead_user)
+    published = report("--inspection", signed_off_a.slug, "--published", "--format", "json")
+    judged = ("design", "unweighted_rate", "versus_programme", "funnel", "funnel_side", "grade")
+    for row in published["rows"]:
+        same = next(
+            r
+            for r in live
+            if (r["scope"], r["offence_group"], r["metric"])
+            == (row["scope"], row["offence_group"], row["metric"])
+        )
+        if row["suppressed"]:
+            assert all(row.get(key) is None for key in judged if key != "design")
+            continue
+        assert {key: row.get(key) for key in judged} == {key: same.get(key) for key in judged}
+    essex = next(
+        r
+        for r in published["rows"]
+        if r["scope"] == "inspection" and r["metric"] == "recording_rate"
+    )
+    assert essex["design"] == "simple" and essex["versus_programme"] in {
+        "better",
+        "similar",
+        "worse",
+    }
