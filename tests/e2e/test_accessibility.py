@@ -23,6 +23,7 @@ from inspect_app.inspections.models import BatchStatus, ReviewKind, SampleBatch
 from tests.dashboard.builders import published_2014
 from tests.e2e.conftest import ON_CI
 from tests.factories import CaseReviewFactory, SampledCaseFactory, UserFactory
+from tests.publication.builders import frozen_version
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +48,8 @@ REACHES = {
     "admin_user": FIGURES | {"inspection-workspace", "review-case", "batch-upload", "batch-detail"},
     "lead_user": FIGURES | {"inspection-workspace", "review-case", "review-agreement"},
     "inspector_user": FIGURES | {"inspection-workspace", "review-case"},
-    "commissioner_a": {"force-detail", "inspection-detail"},
+    # A commissioner reads published versions: their force summary and each version.
+    "commissioner_a": {"force-detail", "publication-version"},
 }
 NARROW = 375
 #: Subpixel rounding only; a clipped column is tens of pixels.
@@ -142,7 +144,10 @@ def audit(
     SampledCaseFactory(
         inspection=inspection_a, reference="NEW-1", batch=imported, assigned_to=inspector_user
     )
-    return published_2014(programme, inspection_a, inspection_b)
+    stored = published_2014(programme, inspection_a, inspection_b)
+    # A published version of Essex: the only figures its commissioner may read.
+    frozen_version(inspection_a)
+    return stored
 
 
 # --- axe ----------------------------------------------------------------------------------
