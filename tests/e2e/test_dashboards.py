@@ -94,8 +94,12 @@ def test_every_figure_page_draws_its_charts_for_an_inspector(
 
 
 def test_a_commissioner_sees_their_force_and_prints_it_as_a_summary(
-    live_server, sign_in, page, screenshot, script_errors, stored, commissioner_a
+    live_server, sign_in, page, screenshot, script_errors, stored, commissioner_a, lead_user
 ):
+    from tests.publication.builders import signed_off_and_published
+
+    essex = stored.inspections.get(force=commissioner_a.force)
+    signed_off_and_published(essex, lead_user)  # a commissioner reads published figures only
     sign_in(commissioner_a)  # lands on their own force
     assert page.url.endswith(commissioner_a.force.get_absolute_url())
     open_and_wait_for_charts(page, page.url)

@@ -265,11 +265,21 @@ def test_the_practice_round_goes_from_first_review_to_sign_off_by_clicking(
 
 
 def test_a_commissioner_reads_and_prints_their_force_summary(
-    enter, page, commissioner_a, inspection_a, inspection_b, programme, screenshot, tmp_path
+    enter,
+    page,
+    commissioner_a,
+    inspection_a,
+    inspection_b,
+    programme,
+    lead_user,
+    screenshot,
+    tmp_path,
 ):
     from tests.dashboard.builders import published_2014
+    from tests.publication.builders import signed_off_and_published
 
     published_2014(programme, inspection_a, inspection_b)
+    signed_off_and_published(inspection_a, lead_user)  # commissioners read published figures
     # Record the print request instead of opening a dialog no one can close here.
     page.add_init_script("window.print = () => { window.__printed = true; };")
     enter(commissioner_a.username)
