@@ -11,6 +11,17 @@ from inspect_app.compliance import events, figures
 from inspect_app.compliance.models import Metric, Scope
 
 DECIMALS = 5
+#: The programme's estimate of crimes a year that went unrecorded, with its interval.
+UNRECORDED_KEYS = ("estimated_unrecorded", "estimated_unrecorded_low", "estimated_unrecorded_high")
+#: What judgement adds to an inspection's rows (``events.report_made``).
+JUDGED_KEYS = (
+    "versus_programme",
+    "funnel",
+    "funnel_side",
+    "grade",
+    "grade_certainty",
+    "grades_possible",
+)
 COLUMNS = (
     "scope",
     "inspection",
@@ -27,17 +38,9 @@ COLUMNS = (
     "design",
     "unweighted_rate",
     "weighted",
-    "estimated_unrecorded",
-    "estimated_unrecorded_low",
-    "estimated_unrecorded_high",
-    "versus_programme",
-    "funnel",
-    "funnel_side",
-    "grade",
-    "grade_certainty",
-    "grades_possible",
+    *UNRECORDED_KEYS,
+    *JUDGED_KEYS,
 )
-UNRECORDED_KEYS = ("estimated_unrecorded", "estimated_unrecorded_low", "estimated_unrecorded_high")
 
 
 def rounded(value):

@@ -23,11 +23,10 @@ from inspect_app.accounts import access, audit
 from inspect_app.accounts.models import AuditAction
 from inspect_app.compliance import figures
 from inspect_app.compliance.models import Scope
-from inspect_app.compliance.report_rows import report_document
+from inspect_app.compliance.report_rows import JUDGED_KEYS, UNRECORDED_KEYS, report_document
 from inspect_app.inspections.models import Inspection, InspectionStatus
 from inspect_app.judgement import outliers
 from inspect_app.publication.models import PUBLISHED_SCOPES, PublishedFigure, PublishedVersion
-from inspect_app.publication.suppression import JUDGED_FIELDS
 
 METHOD = "wilson"
 CONFIDENCE = 0.95
@@ -168,11 +167,7 @@ def frozen_rows(inspection):
         row["offence_group_name"] = group.name if group else ""
         row["offence_group_parent"] = groups_parent_code(group)
         unrecorded = presented.estimated_unrecorded or (None, None, None)
-        for key, value in zip(
-            ("estimated_unrecorded", "estimated_unrecorded_low", "estimated_unrecorded_high"),
-            unrecorded,
-            strict=True,
-        ):
+        for key, value in zip(UNRECORDED_KEYS, unrecorded, strict=True):
             row[key] = figures.finite_or_none(value)
         rows.append(row)
     reviews = (
@@ -218,7 +213,7 @@ def _figure(version, inspection, row):
         estimated_unrecorded_high=row["estimated_unrecorded_high"],
         design=row.get("design"),
         unweighted_rate=row.get("unweighted_rate"),
-        judgement={key: row[key] for key in JUDGED_FIELDS if key in row} or None,
+        judgement={key: row[key] for key in JUDGED_KEYS if key in row} or None,
     )
 
 

@@ -17,7 +17,7 @@ from django.http import Http404
 from inspect_app.accounts import access
 from inspect_app.compliance.figures import METRICS
 from inspect_app.compliance.models import Scope
-from inspect_app.compliance.report_rows import COLUMNS, NotPublished
+from inspect_app.compliance.report_rows import COLUMNS, UNRECORDED_KEYS, NotPublished
 from inspect_app.inspections.models import Inspection
 from inspect_app.publication.models import PublishedFigure, PublishedVersion
 from inspect_app.publication.suppression import minimum_count, suppress
@@ -38,9 +38,7 @@ ROW_FIELDS = (
     "ci_low",
     "ci_high",
     "reliable",
-    "estimated_unrecorded",
-    "estimated_unrecorded_low",
-    "estimated_unrecorded_high",
+    *UNRECORDED_KEYS,
     "design",
     "unweighted_rate",
     "judgement",
@@ -174,11 +172,7 @@ def _rows_of(version):
         if figure["unweighted_rate"] is not None:
             row["unweighted_rate"] = figure["unweighted_rate"]
         if figure["estimated_unrecorded"] is not None:
-            for field in (
-                "estimated_unrecorded",
-                "estimated_unrecorded_low",
-                "estimated_unrecorded_high",
-            ):
+            for field in UNRECORDED_KEYS:
                 row[field] = None if figure[field] is None else round(figure[field])
         row.update(figure["judgement"] or {})
         row["offence_group_name"] = figure["offence_group_name"]

@@ -13,23 +13,11 @@ from collections import defaultdict
 from django.conf import settings
 
 from inspect_app.compliance.models import Scope
+from inspect_app.compliance.report_rows import JUDGED_KEYS, UNRECORDED_KEYS
 
 HIDDEN_FIELDS = ("numerator", "denominator", "rate", "ci_low", "ci_high")
-UNRECORDED_FIELDS = (
-    "estimated_unrecorded",
-    "estimated_unrecorded_low",
-    "estimated_unrecorded_high",
-)
 #: Fields a row carries only sometimes, each telling something of the hidden counts.
-JUDGED_FIELDS = (
-    "versus_programme",
-    "funnel",
-    "funnel_side",
-    "grade",
-    "grade_certainty",
-    "grades_possible",
-)
-SOMETIMES_HIDDEN = (*UNRECORDED_FIELDS, "unweighted_rate", *JUDGED_FIELDS)
+SOMETIMES_HIDDEN = (*UNRECORDED_KEYS, "unweighted_rate", *JUDGED_KEYS)
 SUPPRESSED_TEXT = "fewer than {count} cases — suppressed"
 
 
