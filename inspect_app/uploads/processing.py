@@ -51,6 +51,9 @@ class Outcome:
     errors: list = field(default_factory=list)
     error_count: int = 0
     batch: SampleBatch | None = None
+    #: A completed workbook's dry run: the reviews it would record and summaries it would fill.
+    reviews: int | None = None
+    summaries: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -66,6 +69,18 @@ def check_file(path, inspection, *, filename="", ignored_columns=(), max_errors=
     errors = ErrorLog(limit=max_errors)
     if duplicate is not None:
         errors.add(duplicate.row, duplicate.column, duplicate.message)
+    if drawn.is_drawn(inspection):
+        # A completed workbook of the drawn cases: the checks its import makes.
+        found = drawn.check_drawn(
+            path, inspection, filename=filename, ignored_columns=ignored_columns, errors=errors
+        )
+        return Outcome(
+            rows=found.rows,
+            errors=errors.errors,
+            error_count=errors.count,
+            reviews=len(found.reviews),
+            summaries=len(found.summaries),
+        )
     validation = check_rows(
         path, inspection, filename=filename, ignored_columns=ignored_columns, errors=errors
     )

@@ -121,6 +121,8 @@ def batch_detail(request, pk):
     }
     if batch.status == BatchStatus.IMPORTED:
         context["withdrawal_blockers"] = withdrawal.withdrawal_blockers(batch)
+    # A completed workbook of drawn cases brought reviews, not cases of its own.
+    context["of_drawn_cases"] = withdrawal.is_workbook_of_drawn_cases(batch)
     return render(request, "uploads/batch_detail.html", context)
 
 
@@ -155,14 +157,22 @@ def batch_withdraw(request, pk):
     batch = _batch(request, pk)
     blockers = withdrawal.withdrawal_blockers(batch)
     if request.method == "POST" and not blockers:
+        goes = withdrawal.what_goes(batch)
         try:
             removed = withdrawal.withdraw(batch, request.user, request=request)
         except withdrawal.WithdrawalRefused as refusal:
             blockers = [str(refusal)]
         else:
-            messages.success(
-                request, f"Batch withdrawn: {removed:,} cases and their reviews were removed."
-            )
+            if goes["drawn"]:
+                reviews = (
+                    "the review it recorded was"
+                    if removed == 1
+                    else f"the {removed:,} reviews it recorded were"
+                )
+                done = f"{reviews} removed; the drawn cases stay in the sample."
+            else:
+                done = f"{removed:,} cases and their reviews were removed."
+            messages.success(request, f"Batch withdrawn: {done}")
             return redirect("batch-detail", pk=batch.pk)
     return render(
         request,
@@ -172,6 +182,7 @@ def batch_withdraw(request, pk):
             "inspection": batch.inspection,
             "blockers": blockers,
             "assigned": withdrawal.assigned_cases(batch),
+            "goes": withdrawal.what_goes(batch),
         },
         status=409 if request.method == "POST" and blockers else 200,
     )

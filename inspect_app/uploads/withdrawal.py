@@ -1,5 +1,12 @@
 """Withdrawing an imported batch: its cases and reviews go, while nobody has worked on them.
 
+A completed workbook of an inspection's drawn cases brought no cases, only
+their first reviews (and some summaries): withdrawing it removes exactly the
+reviews it recorded and empties the summaries it filled in (its
+``DrawnCaseEntry`` rows say which), and the drawn cases stay in the sample.
+The same rule decides whether either kind may go: while what the batch wrote
+stands as the import left it.
+
 The withdrawal is recorded in the audit log, with who did it; saving the
 batch's new status is what asks for its programme's figures to be
 recomputed (the batch's post_save signal, in compliance).
@@ -18,11 +25,25 @@ from inspect_app.inspections.models import (
     SampleBatch,
     SampledCase,
 )
+from inspect_app.sampling.models import Draw
 from inspect_app.uploads import auditing
+from inspect_app.uploads.models import DrawnCaseEntry
 
 
 class WithdrawalRefused(Exception):
     """The batch cannot be withdrawn; the message says why."""
+
+
+#: A workbook of drawn cases imported before each one's reviews were noted with it.
+LEGACY_WORKBOOK = (
+    "it recorded reviews of drawn cases before the service noted which reviews each "
+    "workbook recorded, so they cannot be told apart from others' work: correct the "
+    "reviews in the app instead"
+)
+
+
+def _is_drawn(inspection_id) -> bool:
+    return Draw.objects.filter(inspection_id=inspection_id).exists()
 
 
 def withdrawal_blockers(batch) -> list[str]:
@@ -39,19 +60,32 @@ def withdrawal_blockers(batch) -> list[str]:
       edit, or a review deleted in the app, leaves one even where the
       version was not raised);
     * no case record was saved after the import (a correction in the admin).
+
+    For a workbook of drawn cases "its cases" are the drawn cases it wrote
+    to, and each may have no review but the one it recorded (a second or
+    adjudicated review, or another first review, is later work).
     """
     if batch.status != BatchStatus.IMPORTED:
         status = batch.get_status_display().lower()
         return [f"only an imported batch can be withdrawn; this one is {status}"]
     # A batch imported before finish times were kept is judged from its upload.
     finished = batch.finished_at or batch.uploaded_at
-    cases = SampledCase.objects.filter(batch=batch)
-    reviewed = CaseReview.objects.filter(case__batch=batch).filter(
+    entries = DrawnCaseEntry.objects.filter(batch=batch)
+    worked_on = (
         ~Q(kind=ReviewKind.FIRST)
         | Q(version__gt=1)
         | Q(created_at__gt=finished)
         | Q(updated_at__gt=finished)
     )
+    if entries.exists():
+        # A workbook of drawn cases: the cases it wrote to (a review of them made in
+        # the app since is created after the import, like one of a plain batch's).
+        cases = SampledCase.objects.filter(pk__in=entries.values("case_id"))
+    else:
+        cases = SampledCase.objects.filter(batch=batch)
+        if batch.row_count and not cases.exists() and _is_drawn(batch.inspection_id):
+            return [LEGACY_WORKBOOK]
+    reviewed = CaseReview.objects.filter(case__in=cases).filter(worked_on)
     histories = CaseReview.history.filter(case_id__in=cases.values("pk"), history_date__gt=finished)
     changed = cases.filter(
         Q(updated_at__gt=finished)
@@ -82,7 +116,8 @@ def assigned_cases(batch) -> int:
 
 
 def withdraw(batch, by=None, *, request=None) -> int:
-    """Remove the batch's cases and reviews and mark it withdrawn; returns the cases removed.
+    """Remove what the batch brought and mark it withdrawn; returns how many cases it removed
+    or, for a workbook of drawn cases, how many reviews.
 
     ``by`` is who withdraws it (None from the command line); ``request``, if
     given, gives the audit entry its address. Raises
@@ -102,20 +137,66 @@ def withdraw(batch, by=None, *, request=None) -> int:
         reasons = withdrawal_blockers(locked)
         if reasons:
             raise WithdrawalRefused("; ".join(reasons))
-        removed = SampledCase.objects.filter(batch=locked).count()
-        SampledCase.objects.filter(batch=locked).delete()
+        if is_workbook_of_drawn_cases(locked):
+            removed, cleared = _take_back_drawn(locked, by)
+            details = {"cases_removed": 0, "reviews_removed": removed, "summaries_cleared": cleared}
+        else:
+            removed = SampledCase.objects.filter(batch=locked).count()
+            SampledCase.objects.filter(batch=locked).delete()
+            details = {"cases_removed": removed}
         locked.status = BatchStatus.WITHDRAWN
         locked.withdrawn_by = by
         locked.withdrawn_at = timezone.now()
         locked.save(update_fields=["status", "withdrawn_by", "withdrawn_at"])
         auditing.record(
-            # Its cases are deleted: to the law, an erasure (the details say why).
+            # Its cases or reviews are deleted: to the law, an erasure (the details say why).
             AuditAction.ERASURE,
             locked,
             by=by,
             request=request,
             reason="withdrawal",
-            cases_removed=removed,
+            **details,
         )
     batch.refresh_from_db()
     return removed
+
+
+def is_workbook_of_drawn_cases(batch) -> bool:
+    """Whether the batch recorded reviews of drawn cases rather than bringing cases."""
+    return DrawnCaseEntry.objects.filter(batch=batch).exists()
+
+
+def what_goes(batch) -> dict:
+    """What withdrawing the batch would remove, for the page that asks to confirm it."""
+    entries = DrawnCaseEntry.objects.filter(batch=batch)
+    if not entries.exists():
+        return {"drawn": False, "cases": batch.row_count}
+    return {
+        "drawn": True,
+        "reviews": entries.filter(review__isnull=False).count(),
+        "summaries": entries.filter(filled_summary=True).count(),
+    }
+
+
+def _take_back_drawn(batch, by) -> tuple[int, int]:
+    """Delete the reviews the workbook recorded and empty the summaries it filled in;
+    the drawn cases stay. Returns (reviews removed, summaries emptied)."""
+    entries = DrawnCaseEntry.objects.filter(batch=batch)
+    review_ids = list(entries.filter(review__isnull=False).values_list("review_id", flat=True))
+    filled = list(entries.filter(filled_summary=True).values_list("case_id", flat=True))
+    started = timezone.now()
+    # Deleted through the ORM so each review's history gets its "deleted" record (and
+    # compliance hears of each deletion), then those records say why and by whom.
+    CaseReview.objects.filter(pk__in=review_ids).delete()
+    CaseReview.history.filter(
+        id__in=review_ids, history_type="-", history_date__gte=started
+    ).update(history_change_reason=withdrawal_reason(batch), history_user=by)
+    # The extract had no summary for these cases: they go back to having none. An
+    # update, as the import's was, so the case's own change time stays the draw's.
+    SampledCase.objects.filter(pk__in=filled).update(summary="")
+    return len(review_ids), len(filled)
+
+
+def withdrawal_reason(batch) -> str:
+    """The change reason of each review's history record when its workbook is withdrawn."""
+    return f"Withdrawn with sample batch {batch.pk} ({batch.original_filename})"[:100]

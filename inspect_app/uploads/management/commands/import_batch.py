@@ -2,8 +2,10 @@
 
 Every error is printed on its own line as ``row N, column C: message`` and
 the command exits with status 1; on success it prints how many rows it
-imported. The upload is recorded in the audit log as the page records one,
-as made from the command line.
+imported. On an inspection whose sample was drawn, the file is a completed
+workbook of the drawn cases, and ``--dry-run`` makes the checks its import
+makes and says how many reviews it would record. The upload is recorded in
+the audit log as the page records one, as made from the command line.
 """
 
 import logging
@@ -61,8 +63,15 @@ class Command(BaseCommand):
                 max_errors=None,
             )
             if outcome.ok:
+                would = ""
+                if outcome.reviews is not None:
+                    summaries = _count(outcome.summaries, "missing summary", "missing summaries")
+                    would = (
+                        f"; it would record {_count(outcome.reviews, 'review')} of drawn cases"
+                        f" and fill in {summaries}"
+                    )
                 self.stdout.write(
-                    f"{_rows(outcome.rows)} checked: no errors (dry run, nothing imported)"
+                    f"{_rows(outcome.rows)} checked: no errors{would} (dry run, nothing imported)"
                 )
                 return
             self._fail(outcome.errors)
@@ -103,4 +112,8 @@ class Command(BaseCommand):
 
 
 def _rows(count) -> str:
-    return f"{count} row{'' if count == 1 else 's'}"
+    return _count(count, "row")
+
+
+def _count(count, one, many=None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
