@@ -15,6 +15,7 @@ stratum and offence group, like the plain figures'.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Count, F
@@ -110,6 +111,66 @@ def apply(figure, estimate: design.DesignEstimate | None) -> None:
     figure.weighted_rate = estimate.rate
     figure.standard_error = estimate.standard_error
     figure.effective_sample_size = estimate.effective_sample_size
+
+
+@dataclass(frozen=True)
+class ForceCounts:
+    """One force's raw counts for a figure (k of n) and its inspection, to be combined."""
+
+    force: object
+    numerator: int
+    denominator: int
+    inspection_id: int
+
+
+@dataclass(frozen=True)
+class VolumeWeighted:
+    """Several forces' rates in one, each weighted by its recorded-crime volume: the
+    programme's weighted figure, and a region's where one of its forces was drawn."""
+
+    rate: float
+    standard_error: float
+    volume_total: int
+    #: Some force brought a rate estimated by its sample's design.
+    any_drawn: bool
+    #: The raw cases behind it: the sample size a rate with no spread is worth.
+    denominator: int
+
+    def apply(self, figure) -> None:
+        """Give an unsaved figure this rate; its counts stay the pooled raw ones."""
+        figure.weighted_rate = self.rate
+        figure.standard_error = self.standard_error
+        if self.any_drawn:
+            figure.design = figure.Design.STRATIFIED
+            variance = self.standard_error**2
+            figure.effective_sample_size = (
+                self.rate * (1 - self.rate) / variance if variance > 0 else float(self.denominator)
+            )
+
+
+def volume_weighted(forces, metric, designed) -> VolumeWeighted:
+    """Σ W_f p_f over ``forces`` (ForceCounts, each with a volume), W_f = V_f / ΣV: a force
+    drawn by a plan brings its design-based rate and variance, any other k / n."""
+    estimates = {
+        each.inspection_id: designed.get((each.inspection_id, None, metric)) for each in forces
+    }
+    rate, standard_error = design.volume_weighted(
+        [
+            force_part(
+                each.force.recorded_crime_volume,
+                (each.numerator, each.denominator),
+                estimates[each.inspection_id],
+            )
+            for each in forces
+        ]
+    )
+    return VolumeWeighted(
+        rate=rate,
+        standard_error=standard_error,
+        volume_total=sum(each.force.recorded_crime_volume for each in forces),
+        any_drawn=any(estimate is not None for estimate in estimates.values()),
+        denominator=sum(each.denominator for each in forces),
+    )
 
 
 def force_part(volume, figure, estimate) -> design.ForcePart:

@@ -6,7 +6,11 @@ Counting
     offence group; everything wider (the inspection as a whole, a parent
     offence group with its subgroups, a region, the programme) is a sum of
     those few hundred groups. So a recompute makes the same handful of queries
-    whether the programme has a hundred cases or a million.
+    whether the programme has a hundred cases or a million. Where a force's
+    sample was drawn by a plan, its figures are estimated by the design
+    (``by_design``), and its region's and the weighted programme figure
+    combine each force's own rate, weighted by recorded crime
+    (``volume_weighted_rate``), rather than add up raw counts.
 
 Storing
     ``recompute_programme`` replaces a programme's whole set of stored figures
@@ -245,11 +249,13 @@ def compute_programme_figures(programme_id: int, computed_at=None) -> list[Compl
     figures = []
     inspection_by_id = {inspection.pk: inspection for inspection in inspections}
     by_region: dict[int, Counter] = defaultdict(Counter)
+    in_region: dict[int, list] = defaultdict(list)
     whole_programme = Counter()
     for inspection in inspections:
         tally = by_inspection[inspection.pk]
         force = inspection.force
         by_region[force.region_id].update(tally)
+        in_region[force.region_id].append(inspection)
         whole_programme.update(tally)
         for metric in METRICS:
             volume = force.recorded_crime_volume if metric == Metric.RECORDING_RATE else None
@@ -283,52 +289,61 @@ def compute_programme_figures(programme_id: int, computed_at=None) -> list[Compl
                 figures.append(made)
     for region_id, tally in by_region.items():
         for metric in METRICS:
-            figures.append(figure(Scope.REGION, metric, tally, region_id=region_id))
+            made = figure(Scope.REGION, metric, tally, region_id=region_id)
+            _region_by_design(made, in_region[region_id], by_inspection, designed)
+            figures.append(made)
     for metric in METRICS:
         figures.append(figure(Scope.PROGRAMME, metric, whole_programme))
-        figures.append(
-            _weighted_figure(metric, inspections, by_inspection, whole_programme, figure, designed)
-        )
+        weighted = figure(Scope.PROGRAMME, metric, whole_programme, weighted=True)
+        combined = volume_weighted_rate(metric, inspections, by_inspection, designed)
+        if isinstance(combined, str):
+            weighted.unavailable_reason = combined
+        else:
+            combined.apply(weighted)
+            weighted.volume_total = combined.volume_total
+        figures.append(weighted)
     return figures
 
 
-def _weighted_figure(metric, inspections, by_inspection, whole_programme, figure, designed):
-    """The programme figure with each force weighted by its recorded-crime volume.
+def volume_weighted_rate(metric, inspections, by_inspection, designed):
+    """``metric`` over ``inspections`` (the programme's, or a region's) with each force
+    weighted by its recorded-crime volume (``by_design.VolumeWeighted``); or, where it
+    cannot be made, why not.
 
     Forces with no cases for this figure take no part (they have no rate to
-    weight). Every force that does take part needs a volume; without one the
-    weighted figure is not made and the reason is kept. A force drawn by a plan
-    brings its design-based rate and variance; any other, k / n.
+    weight). Every force that does take part needs a volume; without one there
+    is no figure, and the reason says which force lacks it.
     """
-    weighted = figure(Scope.PROGRAMME, metric, whole_programme, weighted=True)
     sampled = [
-        (inspection.force, *_counts_of(by_inspection[inspection.pk], metric), inspection.pk)
+        by_design.ForceCounts(
+            inspection.force, *_counts_of(by_inspection[inspection.pk], metric), inspection.pk
+        )
         for inspection in inspections
         if _counts_of(by_inspection[inspection.pk], metric)[1] > 0
     ]
     if not sampled:
-        weighted.unavailable_reason = NO_CASES_REASON
-        return weighted
-    without_volume = [force for force, *_ in sampled if force.recorded_crime_volume is None]
+        return NO_CASES_REASON
+    without_volume = [each.force for each in sampled if each.force.recorded_crime_volume is None]
     if without_volume:
         names = ", ".join(f"{force.name} ({force.code})" for force in without_volume)
         verb = "has" if len(without_volume) == 1 else "have"
-        weighted.unavailable_reason = (
-            f"no weighted figure: {names} {verb} no recorded-crime volume"
-        )[:300]
-        return weighted
-    rate, standard_error = design.volume_weighted(
-        [
-            by_design.force_part(
-                force.recorded_crime_volume, (k, n), designed.get((pk, None, metric))
-            )
-            for force, k, n, pk in sampled
-        ]
-    )
-    weighted.weighted_rate = rate
-    weighted.standard_error = standard_error
-    weighted.volume_total = sum(force.recorded_crime_volume for force, *_ in sampled)
-    return weighted
+        return f"no weighted figure: {names} {verb} no recorded-crime volume"[:300]
+    return by_design.volume_weighted(sampled, metric, designed)
+
+
+def _region_by_design(made, members, by_inspection, designed) -> None:
+    """A region with a force drawn by a plan: its forces combined as the programme's
+    weighted figure combines them, since pooling their raw counts would give that force's
+    heavily sampled strata too much say. Any other region keeps its pooled k / n."""
+    metric = made.metric
+    if not any((inspection.pk, None, metric) in designed for inspection in members):
+        return
+    combined = volume_weighted_rate(metric, members, by_inspection, designed)
+    made.design = Design.STRATIFIED
+    if isinstance(combined, str):
+        made.unavailable_reason = combined.replace("no weighted figure", "no region figure")
+    else:
+        combined.apply(made)
 
 
 # --- storing --------------------------------------------------------------------------------
@@ -466,7 +481,11 @@ def _present_one(figure, method, confidence, threshold, z) -> PresentedFigure:
         )
         low, high, reliable = estimate.ci_low, estimate.ci_high, estimate.is_reliable(threshold)
         shown_method = "normal"
-    elif figure.design == Design.STRATIFIED and figure.weighted_rate is not None:
+    elif figure.design == Design.STRATIFIED and figure.weighted_rate is None:
+        # A region whose forces could not be combined (one has no volume): its pooled
+        # counts would misstate the drawn force's strata, so there is no figure.
+        return replace(absent, absent_reason=figure.unavailable_reason or NO_CASES_REASON)
+    elif figure.design == Design.STRATIFIED:
         # Estimated by the design: the interval is built at the sample size it is worth.
         rate = figure.weighted_rate
         low, high = design.interval(

@@ -33,8 +33,9 @@ class ComplianceFigure(models.Model):
     For example "Essex recorded 110 of the 120 crimes that should have been
     recorded". Each figure belongs to one scope: a force's inspection, one
     offence group within an inspection (a group counts its subgroups' cases,
-    so Sexual offences includes Rape), a region (its forces' cases pooled) or
-    the whole programme. A programme has each figure twice: pooled (every case
+    so Sexual offences includes Rape), a region (its forces' cases pooled; or,
+    where one of its forces was drawn by a plan, its forces' rates weighted by
+    recorded crime as the weighted programme figure is) or the whole programme. A programme has each figure twice: pooled (every case
     counts the same) and weighted (each force's rate weighted by its annual
     recorded-crime volume, so the national figure reflects where crime is
     recorded). The weighted figure keeps its rate, standard error and the
@@ -99,7 +100,8 @@ class ComplianceFigure(models.Model):
     # An inspection whose cases were drawn from its extract by a stratified plan has its
     # inspection and offence-group figures estimated by the design (compliance.by_design):
     # the rate and standard error are then kept in weighted_rate and standard_error, with
-    # the sample size they are worth; numerator and denominator stay the raw counts.
+    # the sample size they are worth; numerator and denominator stay the raw counts. So are
+    # a region's figures and the weighted programme figure where such a force takes part.
     design = models.CharField(max_length=20, choices=Design.choices, default=Design.SIMPLE)
     effective_sample_size = models.FloatField(null=True, blank=True)
     computed_at = models.DateTimeField()

@@ -12,7 +12,7 @@ from forces.models import OffenceGroup
 from inspect_app.accounts import access
 from inspect_app.accounts.decorators import allowed_if
 from inspect_app.compliance import figures
-from inspect_app.compliance.models import Scope
+from inspect_app.compliance.models import Design, Scope
 from inspect_app.core import judgement
 from inspect_app.dashboard.caching import figures_page, reader_scope, with_figures_version
 from inspect_app.dashboard.charts.bars import (
@@ -78,6 +78,12 @@ def _build_programme(request, programme):
         page.presentation,
     )
     regions = [row_from(p, name=p.figure.region.name) for p in by_scope(wide, Scope.REGION)]
+    # Names the regions whose forces are weighted rather than pooled (a force was drawn).
+    regions_by_design = sorted(
+        p.figure.region.name
+        for p in by_scope(wide, Scope.REGION)
+        if p.figure.design == Design.STRATIFIED
+    )
     pooled = next(iter(by_scope(wide, Scope.PROGRAMME)), None)
     weighted = next(iter(by_scope(wide, Scope.PROGRAMME, weighted=True)), None)
     pooled_row = row_from(pooled, name="Programme rate (pooled)") if pooled else None
@@ -160,6 +166,7 @@ def _build_programme(request, programme):
             charts=chart_list,
             group_chart=group_chart,
             region_chart=region_chart,
+            regions_by_design=regions_by_design,
             pooled=pooled_row,
             weighted=weighted_row,
             funnel=funnel,
