@@ -35,12 +35,13 @@ class ComplianceFigure(models.Model):
     offence group within an inspection (a group counts its subgroups' cases,
     so Sexual offences includes Rape), a region (its forces' cases pooled; or,
     where one of its forces was drawn by a plan, its forces' rates weighted by
-    recorded crime as the weighted programme figure is) or the whole programme. A programme has each figure twice: pooled (every case
-    counts the same) and weighted (each force's rate weighted by its annual
-    recorded-crime volume, so the national figure reflects where crime is
-    recorded). The weighted figure keeps its rate, standard error and the
-    total volume behind it; where a force has no volume it cannot be made, and
-    the reason is kept instead.
+    recorded crime as the weighted programme figure is) or the whole programme.
+    A programme has each figure twice: pooled (every case counts the same)
+    and weighted (each force's rate weighted by its annual recorded-crime
+    volume, so the national figure reflects where crime is recorded). The
+    weighted figure keeps its rate, standard error and the total volume behind
+    it; where a force has no volume it cannot be made, and the reason is kept
+    instead.
 
     Only counts are stored: the rate, its interval and whether it is reliable
     are worked out when shown, for whichever method and confidence the reader
