@@ -12,7 +12,7 @@ batch's new status is what asks for its programme's figures to be
 recomputed (the batch's post_save signal, in compliance).
 """
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,8 +26,11 @@ from inspect_app.inspections.models import (
     SampledCase,
 )
 from inspect_app.sampling.models import Draw
-from inspect_app.uploads import auditing
+from inspect_app.uploads import auditing, writing
 from inspect_app.uploads.models import DrawnCaseEntry
+
+#: Reviews removed per statement: within every database's limit on parameters.
+ID_CHUNK = 500
 
 
 class WithdrawalRefused(Exception):
@@ -180,17 +183,32 @@ def what_goes(batch) -> dict:
 
 def _take_back_drawn(batch, by) -> tuple[int, int]:
     """Delete the reviews the workbook recorded and empty the summaries it filled in;
-    the drawn cases stay. Returns (reviews removed, summaries emptied)."""
+    the drawn cases stay. Returns (reviews removed, summaries emptied).
+
+    Like the import, it writes in a few statements rather than one per review:
+    each review's "deleted" history record is copied from it first, saying why
+    and by whom, then the reviews go. Saving the batch's new status asks for
+    the figures to be recomputed, as for any withdrawal.
+    """
     entries = DrawnCaseEntry.objects.filter(batch=batch)
-    review_ids = list(entries.filter(review__isnull=False).values_list("review_id", flat=True))
+    review_ids = sorted(entries.filter(review__isnull=False).values_list("review_id", flat=True))
     filled = list(entries.filter(filled_summary=True).values_list("case_id", flat=True))
-    started = timezone.now()
-    # Deleted through the ORM so each review's history gets its "deleted" record (and
-    # compliance hears of each deletion), then those records say why and by whom.
-    CaseReview.objects.filter(pk__in=review_ids).delete()
-    CaseReview.history.filter(
-        id__in=review_ids, history_type="-", history_date__gte=started
-    ).update(history_change_reason=withdrawal_reason(batch), history_user=by)
+    quote = connection.ops.quote_name
+    values = writing.history_values(
+        timezone.now(), withdrawal_reason(batch), by.pk if by is not None else None
+    )
+    # The entries stay, as the trace of what the workbook wrote; their reviews are gone.
+    entries.update(review=None)
+    with connection.cursor() as cursor:
+        for start in range(0, len(review_ids), ID_CHUNK):
+            chunk = review_ids[start : start + ID_CHUNK]
+            listed = f"WHERE review.{quote('id')} IN ({', '.join(['%s'] * len(chunk))})"
+            cursor.execute(writing.history_copy_sql("-", listed), [*values, *chunk])
+            cursor.execute(
+                f"DELETE FROM {quote(CaseReview._meta.db_table)} "
+                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
     # The extract had no summary for these cases: they go back to having none. An
     # update, as the import's was, so the case's own change time stays the draw's.
     SampledCase.objects.filter(pk__in=filled).update(summary="")

@@ -129,30 +129,40 @@ def record_history(batch, reason, when):
     building a Python object for each: the columns come from the historical
     model, so a field added to reviews is carried along.
     """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            history_copy_sql(
+                "+",
+                f"JOIN {quote(SampledCase._meta.db_table)} sampled_case "
+                f"ON sampled_case.{quote('id')} = review.{quote('case_id')} "
+                f"WHERE sampled_case.{quote('batch_id')} = %s",
+            ),
+            [*history_values(when, reason, batch.uploaded_by_id), batch.pk],
+        )
+
+
+def history_copy_sql(history_type, joined_and_where) -> str:
+    """INSERT … SELECT of a history record of type ``history_type`` ("+", "~" or "-") for
+    each review ``joined_and_where`` picks out of ``review``; its first three parameters
+    are :func:`history_values`."""
     history = CaseReview.history.model
     quote = connection.ops.quote_name
     tracked = [field.column for field in history.tracked_fields]
-    sql = (
+    return (
         f"INSERT INTO {quote(history._meta.db_table)} "
         f"({', '.join(quote(column) for column in tracked)}, "
         f"{quote('history_date')}, {quote('history_change_reason')}, {quote('history_type')}, "
         f"{quote('history_user_id')}) "
-        f"SELECT {', '.join('review.' + quote(column) for column in tracked)}, %s, %s, '+', %s "
-        f"FROM {quote(CaseReview._meta.db_table)} review "
-        f"JOIN {quote(SampledCase._meta.db_table)} sampled_case "
-        f"ON sampled_case.{quote('id')} = review.{quote('case_id')} "
-        f"WHERE sampled_case.{quote('batch_id')} = %s"
+        f"SELECT {', '.join('review.' + quote(column) for column in tracked)}, "
+        f"%s, %s, '{history_type}', %s "
+        f"FROM {quote(CaseReview._meta.db_table)} review {joined_and_where}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                connection.ops.adapt_datetimefield_value(when),
-                reason,
-                batch.uploaded_by_id,
-                batch.pk,
-            ],
-        )
+
+
+def history_values(when, reason, user_id) -> list:
+    """The date, change reason and user of the history records :func:`history_copy_sql` makes."""
+    return [connection.ops.adapt_datetimefield_value(when), reason, user_id]
 
 
 def _parsed(parser, rows):
