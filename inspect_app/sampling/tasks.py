@@ -41,8 +41,8 @@ class ImportRunning(Exception):
         started = timezone.localtime(job.uploaded_at)
         who = job.started_by.get_username() if job.started_by else "someone"
         super().__init__(
-            f"{job.original_filename} is still being imported into this inspection "
-            f"(uploaded by {who} at {started:%H:%M}): wait until it has finished"
+            f"another upload, {job.original_filename}, is still being imported into this "
+            f"inspection (uploaded by {who} at {started:%H:%M}): wait until it has finished"
         )
         self.job = job
 

@@ -132,7 +132,7 @@ def _stratum_rates(inspection, data, stratify_by) -> list[StratumRate]:
                 number = None
             if number is not None and 0 < number < 1 and not item.value.endswith("%"):
                 item.rate = number
-            elif number is not None and 1 <= number < 100:
+            elif number is not None and 1 < number < 100:
                 item.error = (
                     f"The expected rate of {name} must be a fraction between 0 and 1: "
                     f"{number / 100:g} for {number:g}%"
