@@ -10,6 +10,7 @@ of the file stays on the job once the file is deleted.
 import logging
 import os
 import uuid
+from datetime import timedelta
 
 from celery import shared_task
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
@@ -31,6 +32,13 @@ QUEUE_UNAVAILABLE = (
     "row 1, column (whole file): the service that imports files is not reachable, so "
     "nothing was imported. Upload the extract again in a few minutes"
 )
+STOPPED = (
+    "row 1, column (whole file): the import stopped without finishing, and nothing was "
+    "imported: upload the extract again"
+)
+#: An import still unsettled this long after its upload has lost its worker for good (the
+#: largest extract allowed takes minutes): it no longer stops another upload.
+STALE_AFTER = timedelta(hours=6)
 FILE_GONE = "row 1, column (whole file): the uploaded file is no longer available: upload it again"
 
 
@@ -99,6 +107,10 @@ def receive(inspection, upload, *, replace, by) -> ExtractImport:
             # Lock the inspection: two uploads at once make one job, and refuse the other.
             type(inspection).objects.select_for_update().filter(pk=inspection.pk).first()
             running = running_import(inspection)
+            if running is not None and running.uploaded_at < timezone.now() - STALE_AFTER:
+                ExtractImport.objects.filter(pk=running.pk).update(status=ImportStatus.PROCESSING)
+                _finish(running.pk, ImportStatus.FAILED, errors=[STOPPED], error_count=1)
+                running = None
             if running is not None:
                 raise ImportRunning(running)
             extracts.screen(path, inspection, replace=replace)

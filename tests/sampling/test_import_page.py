@@ -126,6 +126,21 @@ def test_a_second_import_while_one_runs_is_refused_and_stores_nothing(
     assert len(extract_file_storage().listdir("extracts")[1]) == 1
 
 
+def test_an_import_that_lost_its_worker_long_ago_no_longer_stops_an_upload(
+    admin_client, inspection_a, tmp_path
+):
+    post_import(admin_client, inspection_a, csv_upload(tmp_path, good_rows(5)))
+    stuck = ExtractImport.objects.get()
+    ExtractImport.objects.filter(pk=stuck.pk).update(
+        status=ImportStatus.PROCESSING, uploaded_at=stuck.uploaded_at - tasks.STALE_AFTER
+    )
+    again = post_import(admin_client, inspection_a, csv_upload(tmp_path, good_rows(6), "b.csv"))
+    assert again.status_code == 302
+    stuck.refresh_from_db()
+    assert stuck.status == ImportStatus.FAILED and "stopped without finishing" in stuck.errors[0]
+    assert ExtractImport.objects.filter(status=ImportStatus.PENDING).count() == 1
+
+
 def test_a_file_that_could_never_be_imported_is_refused_on_the_form(
     admin_client, inspection_a, tmp_path
 ):
