@@ -20,26 +20,27 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 import inspect_app.celery  # noqa: F401  the project's app, not Celery's default, sends this task
 from inspect_app.core import progress as cached
 from inspect_app.sampling import extract_rows, extracts
+from inspect_app.sampling.extract_rows import WHOLE_FILE
 from inspect_app.sampling.models import RUNNING, ExtractImport, ImportStatus, extract_file_storage
 
 logger = logging.getLogger(__name__)
 
 UNEXPECTED_FAILURE = (
-    "row 1, column (whole file): an unexpected problem stopped the import; nothing was "
+    f"row 1, column {WHOLE_FILE}: an unexpected problem stopped the import; nothing was "
     "imported. Try again, and if it happens again tell the service team"
 )
 QUEUE_UNAVAILABLE = (
-    "row 1, column (whole file): the service that imports files is not reachable, so "
+    f"row 1, column {WHOLE_FILE}: the service that imports files is not reachable, so "
     "nothing was imported. Upload the extract again in a few minutes"
 )
 STOPPED = (
-    "row 1, column (whole file): the import stopped without finishing, and nothing was "
+    f"row 1, column {WHOLE_FILE}: the import stopped without finishing, and nothing was "
     "imported: upload the extract again"
 )
 #: An import still unsettled this long after its upload has lost its worker for good (the
 #: largest extract allowed takes minutes): it no longer stops another upload.
 STALE_AFTER = timedelta(hours=6)
-FILE_GONE = "row 1, column (whole file): the uploaded file is no longer available: upload it again"
+FILE_GONE = f"row 1, column {WHOLE_FILE}: the uploaded file is no longer available: upload it again"
 
 
 class ImportRunning(Exception):

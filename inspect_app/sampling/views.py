@@ -25,6 +25,8 @@ from inspect_app.sampling.models import ExtractImport, PopulationExtract
 
 #: How often the import's progress page asks again, without JavaScript (seconds).
 REFRESH_SECONDS = 2
+#: Each allocation as a sentence names it ("by record type, Neyman allocation").
+ALLOCATION_WORDS = {"proportional": "proportional", "neyman": "Neyman", "equal": "equal"}
 #: Errors shown on the form when a file is refused before it is queued.
 ERRORS_ON_FORM = 50
 
@@ -290,6 +292,7 @@ def sample_page(request, slug):
             "plan_rows": _plan_rows(rates, proposal),
             "plan": plan,
             "plan_fields": naming.fields_in_words(plan.stratify_by) if plan else "",
+            "plan_allocation": ALLOCATION_WORDS.get(plan.allocation, "") if plan else "",
             "draw": draw,
             "top_ups": [
                 (made, naming.stratum_name(made.stratum.key))
