@@ -137,3 +137,29 @@ def test_an_admin_draws_the_sample_and_an_inspector_reviews_a_drawn_case(
     page.get_by_role("link", name="Essex").first.click()
     expect(page.locator("#design-note")).to_contain_text("weighted by the sample design")
     both_widths(page, screenshot, "figures")
+
+
+def test_a_bad_extract_shows_every_error_with_its_row_after_the_import(
+    sign_in, page, live_server, admin_user, inspection_a, tmp_path, screenshot
+):
+    bad = tmp_path / "bad-extract.csv"
+    bad.write_text(
+        "reference,record_type,reported_at,offence_group,route,summary\n"
+        "B1,arrest,2025-03-01,,,\nB2,incident,yesterday,,,\nB1,incident,2025-03-01,,,\n",
+        encoding="utf-8",
+    )
+    sign_in(admin_user)
+    page.get_by_role("link", name="Inspections", exact=True).click()
+    page.get_by_role("link", name="Essex").first.click()
+    page.get_by_role("link", name="Extract and sample: import, plan, draw").click()
+    page.get_by_label("The force's extract (CSV or XLSX)").set_input_files(str(bad))
+    page.get_by_role("button", name="Import the extract").click()
+    expect(page.get_by_role("heading", name="bad-extract.csv was not imported")).to_be_visible()
+    errors = page.locator("#extract-errors")
+    expect(errors).to_contain_text("record_type")
+    expect(errors).to_contain_text("reported_at")
+    both_widths(page, screenshot, "errors")
+    page.get_by_role("link", name="Extract and sample of Essex").click()
+    expect(page.locator("#import-failed")).to_contain_text("bad-extract.csv, was not imported")
+    page.locator("#import-failed").get_by_role("link").click()
+    expect(page.locator("#extract-errors")).to_contain_text("reported_at")
