@@ -1,6 +1,7 @@
 """A force's whole extract of records, the sample planned over it and the sample drawn from it."""
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 
@@ -227,3 +228,73 @@ class DrawnCase(models.Model):
 
     def __str__(self):
         return f"{self.record} in {self.stratum}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    PROCESSING = "processing", "Importing"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Not imported"
+
+
+#: The statuses of an import still under way: an inspection has at most one.
+RUNNING = (ImportStatus.PENDING, ImportStatus.PROCESSING)
+
+
+def extract_file_storage() -> FileSystemStorage:
+    """Where an uploaded extract waits for the worker (under MEDIA_ROOT, never served)."""
+    return FileSystemStorage(location=settings.MEDIA_ROOT)
+
+
+class ExtractImport(models.Model):
+    """One upload of an extract from the page, imported in the background.
+
+    It keeps what became of the file (records imported, or the first errors and
+    how many there were) after the worker is done and the file is deleted.
+    """
+
+    Status = ImportStatus
+    MAX_KEPT_ERRORS = 1000
+
+    inspection = models.ForeignKey(
+        "inspections.Inspection", on_delete=models.CASCADE, related_name="extract_imports"
+    )
+    original_filename = models.CharField(max_length=255)
+    stored_file = models.CharField(max_length=300, blank=True)
+    replace = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    #: An estimate of the file's rows (its lines, for a CSV), for the progress bar.
+    rows_expected = models.PositiveIntegerField(null=True, blank=True)
+    records = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="Lines 'row N, column C: …'.")
+    error_count = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=255, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    access_level = "casework"
+    force_path = "inspection__force"
+    inspection_path = "inspection"
+
+    class Meta:
+        ordering = ["inspection", "-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection"],
+                condition=Q(status__in=RUNNING),
+                name="one_running_extract_import_per_inspection",
+            ),
+        ]
+
+    def __str__(self):
+        return f"import of {self.original_filename} into {self.inspection.slug}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in RUNNING

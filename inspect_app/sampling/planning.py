@@ -120,6 +120,17 @@ def label_of(key: dict) -> str:
     return " · ".join(str(value) for value in key.values())
 
 
+def stratum_keys(inspection, stratify_by) -> list[dict]:
+    """The keys of the strata a stratification cuts the inspection's extract into (for a
+    form that asks each one's expected rate); none without an extract or valid fields."""
+    extract = PopulationExtract.objects.filter(inspection=inspection).first()
+    try:
+        fields = parse_fields(stratify_by)
+    except PlanRefused:
+        return []
+    return [key for key, _ in population_strata(extract, fields)] if extract else []
+
+
 def population_strata(extract: PopulationExtract, fields) -> list[tuple[dict, int]]:
     """Each stratum's key and its number of records, in a stable order."""
     lookups = [FIELD_LOOKUPS[name] for name in fields]

@@ -5,16 +5,25 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from inspect_app.inspections.models import ReviewKind
+from inspect_app.sampling import naming
 from inspect_app.sampling.models import Draw
 
 
 @dataclass(frozen=True)
 class StratumProgress:
+    pk: int
     label: str
+    #: The stratum in words, for pages (the label is what commands and the listing use).
+    name: str
     population: int
     planned: int
     drawn: int
     reviewed: int
+
+    @property
+    def remaining(self) -> int:
+        """Records of the stratum not drawn yet: as many as a top-up may still draw."""
+        return self.population - self.drawn
 
     @property
     def short(self) -> int:
@@ -35,9 +44,12 @@ def by_stratum(inspection) -> list[StratumProgress]:
         drawn_count=Count("drawn", distinct=True),
         reviewed_count=Count("drawn__case", filter=reviewed, distinct=True),
     )
+    groups = naming.offence_group_names()
     return [
         StratumProgress(
+            pk=stratum.pk,
             label=stratum.label,
+            name=naming.stratum_name(stratum.key, groups),
             population=stratum.population,
             planned=stratum.planned,
             drawn=stratum.drawn_count,

@@ -1,19 +1,10 @@
-"""How far a batch has got, kept in the cache for the progress page to poll.
+"""How far a batch has got, kept in the cache for the progress page to poll (``core.progress``)."""
 
-Progress is a nicety: an unreachable cache is logged and otherwise ignored,
-so it never stops an upload or an import.
-"""
-
-import logging
-
-from django.core.cache import cache
-from redis.exceptions import RedisError
-
-logger = logging.getLogger(__name__)
+from inspect_app.core import progress as cached
 
 #: How often the checking pass reports, in rows.
 PROGRESS_EVERY_ROWS = 1000
-PROGRESS_TIMEOUT_SECONDS = 24 * 60 * 60
+PROGRESS_TIMEOUT_SECONDS = cached.PROGRESS_TIMEOUT_SECONDS
 
 
 def progress_key(batch_id) -> str:
@@ -21,19 +12,11 @@ def progress_key(batch_id) -> str:
 
 
 def read_progress(batch_id) -> dict:
-    return _quietly(cache.get, progress_key(batch_id)) or {}
+    return cached.read(progress_key(batch_id))
 
 
 def forget_progress(batch_id) -> None:
-    _quietly(cache.delete, progress_key(batch_id))
-
-
-def _quietly(operation, *args, **kwargs):
-    try:
-        return operation(*args, **kwargs)
-    except RedisError:
-        logger.warning("batch progress not available: the cache is unreachable")
-        return None
+    cached.forget(progress_key(batch_id))
 
 
 class Progress:
@@ -49,8 +32,7 @@ class Progress:
         if self.batch_id is None:
             return
         share = 0.5 * fraction if phase == "checking" else 0.5 + 0.5 * fraction
-        _quietly(
-            cache.set,
+        cached.write(
             progress_key(self.batch_id),
             {
                 "phase": phase,
@@ -58,5 +40,4 @@ class Progress:
                 "rows_done": rows_done,
                 "rows_total": rows_total,
             },
-            timeout=PROGRESS_TIMEOUT_SECONDS,
         )

@@ -153,6 +153,8 @@ EXPECTED = {
     # --- sampling: an inspection's extract, plan and draw ---
     "inspection-sample": row("GET", "inspection", **ADMINS_ONLY),
     "inspection-sample-listing": row("GET", "inspection", **ADMINS_ONLY),
+    "inspection-extract-import": row("GET", "inspection", **ADMINS_ONLY),
+    "inspection-extract-import-status": row("GET", "inspection", **ADMINS_ONLY),
     "inspection-example-extract": row("GET", "inspection", **ADMINS_ONLY),
     "inspection-erase": row("GET", "inspection", **ADMINS_ONLY),
     "audit-log": row("GET", None, **ADMINS_ONLY),
