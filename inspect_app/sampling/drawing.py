@@ -18,9 +18,9 @@ be drawn again.
 from __future__ import annotations
 
 import numpy
-from django.db import transaction
-from django.db.models import Count, Max
-from django.db.models.functions import Collate
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When, Window
+from django.db.models.functions import Collate, RowNumber
 from django.utils import timezone
 
 from inspect_app.accounts import audit
@@ -92,32 +92,66 @@ def generator_for(seed: int, round_number: int = 0):
     return bits.jumped(round_number) if round_number else bits
 
 
+def stratum_filter(stratum: Stratum) -> Q:
+    """Which records of an extract are the stratum's."""
+    condition = Q()
+    for name, value in stratum.key.items():
+        if value != NO_VALUE:
+            condition &= Q(**{FIELD_LOOKUPS[name]: value})
+        elif name == "offence_group":
+            condition &= Q(offence_group__isnull=True)
+        else:
+            condition &= Q(**{FIELD_LOOKUPS[name]: ""})
+    return condition
+
+
 def stratum_records(extract: PopulationExtract, stratum: Stratum):
     """The stratum's records of the extract (a queryset)."""
-    records = PopulationRecord.objects.filter(extract=extract)
-    for name, value in stratum.key.items():
-        lookup = FIELD_LOOKUPS[name]
-        if value == NO_VALUE:
-            records = (
-                records.filter(offence_group__isnull=True)
-                if name == "offence_group"
-                else records.filter(**{lookup: ""})
-            )
-        else:
-            records = records.filter(**{lookup: value})
-    return records
+    return PopulationRecord.objects.filter(extract=extract).filter(stratum_filter(stratum))
 
 
-def _in_reference_order(records) -> list[int]:
-    """The records' ids in code-point order of reference, whatever the database's collation."""
-    from django.db import connection
-
+def _reference_order():
+    """Reference in code-point order, whatever the database's collation (SQLite's own
+    comparison of text is by code point)."""
     if connection.vendor == "postgresql":
-        ordered = records.order_by(Collate("reference", "C"))
-        return list(ordered.values_list("pk", flat=True))
-    rows = list(records.values_list("reference", "pk"))
-    rows.sort()
-    return [pk for _, pk in rows]
+        return Collate("reference", "C").asc()
+    return F("reference").asc()
+
+
+def _chosen_ids(records, strata, counts, numbers: BoundedIntegers) -> list[list[int]]:
+    """For each stratum in turn, the ids of ``counts[i]`` of its records chosen at random.
+
+    The choice is of positions in each stratum's reference order (``choose``, which
+    needs only each stratum's size); the database numbers the records in that order
+    and gives back only the chosen ones.
+    """
+    stratum_index = Case(
+        *(When(stratum_filter(stratum), then=Value(i)) for i, stratum in enumerate(strata)),
+        default=None,
+        output_field=IntegerField(),
+    )
+    numbered = records.annotate(stratum_index=stratum_index)
+    sizes = dict(
+        numbered.order_by()
+        .values("stratum_index")
+        .annotate(size=Count("pk"))
+        .values_list("stratum_index", "size")
+    )
+    positions = [choose(count, sizes.get(i, 0), numbers) for i, count in enumerate(counts)]
+    wanted = {position + 1 for chosen in positions for position in chosen}
+    if not wanted:
+        return [[] for _ in strata]
+    found = {
+        (i, position): pk
+        for i, position, pk in numbered.annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("stratum_index")], order_by=_reference_order()
+            )
+        )
+        .filter(position__in=wanted)
+        .values_list("stratum_index", "position", "pk")
+    }
+    return [[found[i, position + 1] for position in chosen] for i, chosen in enumerate(positions)]
 
 
 def _cases_for(inspection, records):
@@ -134,16 +168,24 @@ def _cases_for(inspection, records):
     ]
 
 
-def _draw_into(draw, stratum, extract, count, numbers, round_number, exclude_drawn=False):
-    records = stratum_records(extract, stratum)
+def _draw_into(draw, strata, extract, counts, numbers, round_number, exclude_drawn=False):
+    """Draw ``counts[i]`` more records of each stratum into the sample; how many in all."""
+    records = PopulationRecord.objects.filter(extract=extract)
     if exclude_drawn:
         records = records.filter(drawn__isnull=True)
-    ids = _in_reference_order(records)
-    picked = [ids[position] for position in choose(count, len(ids), numbers)]
-    chosen = list(PopulationRecord.objects.filter(pk__in=picked).order_by("reference"))
+    picked = _chosen_ids(records, strata, counts, numbers)
+    stratum_of = {pk: stratum for stratum, ids in zip(strata, picked, strict=True) for pk in ids}
+    # Each stratum's cases are made in reference order, one stratum after another.
+    position = {stratum.pk: i for i, stratum in enumerate(strata)}
+    chosen = sorted(
+        PopulationRecord.objects.filter(pk__in=stratum_of).order_by("reference"),
+        key=lambda record: position[stratum_of[record.pk].pk],
+    )
     cases = SampledCase.objects.bulk_create(_cases_for(draw.inspection, chosen))
     DrawnCase.objects.bulk_create(
-        DrawnCase(draw=draw, stratum=stratum, record=record, case=case, round=round_number)
+        DrawnCase(
+            draw=draw, stratum=stratum_of[record.pk], record=record, case=case, round=round_number
+        )
         for record, case in zip(chosen, cases, strict=True)
     )
     return len(chosen)
@@ -189,9 +231,8 @@ def draw_sample(inspection, seed, *, by=None, request=None) -> Draw:
             drawn_at=timezone.now(),
         )
         numbers = BoundedIntegers(generator_for(seed))
-        total = 0
-        for stratum in plan.strata.order_by("position"):
-            total += _draw_into(draw, stratum, extract, stratum.planned, numbers, 0)
+        strata = list(plan.strata.order_by("position"))
+        total = _draw_into(draw, strata, extract, [s.planned for s in strata], numbers, 0)
         audit.record_change(
             AuditAction.SAMPLE_DRAWN,
             by=by,
@@ -230,7 +271,7 @@ def top_up(inspection, stratum_id, count, *, reason="", by=None, request=None) -
         last = draw.top_ups.aggregate(last=Max("round"))["last"] or 0
         round_number = last + 1
         numbers = BoundedIntegers(generator_for(draw.seed, round_number))
-        added = _draw_into(draw, stratum, extract, count, numbers, round_number, True)
+        added = _draw_into(draw, [stratum], extract, [count], numbers, round_number, True)
         made = TopUp.objects.create(
             draw=draw,
             stratum=stratum,
