@@ -39,6 +39,9 @@ from inspect_app.sampling.planning import FIELD_LOOKUPS, NO_VALUE, current_plan
 GENERATOR = "PCG64"
 MAX_SEED = 2**63 - 1
 _TWO_TO_64 = 1 << 64
+#: Enough for PostgreSQL to sort a few million records' references in memory.
+SORT_MEMORY = "256MB"
+NUMBERED_COLUMNS = ("record", "stratum_index", "position")
 
 
 class DrawRefused(Exception):
@@ -138,19 +141,34 @@ def _chosen_ids(records, strata, counts, numbers: BoundedIntegers) -> list[list[
         .values_list("stratum_index", "size")
     )
     positions = [choose(count, sizes.get(i, 0), numbers) for i, count in enumerate(counts)]
-    wanted = {position + 1 for chosen in positions for position in chosen}
+    wanted = sorted({position + 1 for chosen in positions for position in chosen})
     if not wanted:
         return [[] for _ in strata]
-    found = {
-        (i, position): pk
-        for i, position, pk in numbered.annotate(
+    inner, params = (
+        numbered.order_by()
+        .annotate(
             position=Window(
                 RowNumber(), partition_by=[F("stratum_index")], order_by=_reference_order()
             )
         )
-        .filter(position__in=wanted)
-        .values_list("stratum_index", "position", "pk")
-    }
+        .annotate(record=F("pk"))
+        .values_list(*NUMBERED_COLUMNS)
+        .query.sql_with_params()
+    )
+    # Only the three columns go through the sort, and only the chosen rows come back.
+    marks = ", ".join(["%s"] * len(wanted))
+    quoted = connection.ops.quote_name
+    columns = ", ".join(f"numbered.{quoted(name)}" for name in NUMBERED_COLUMNS)
+    position = quoted("position")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Numbering sorts every record of the extract: in memory, not in files on disk.
+            cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        cursor.execute(
+            f"SELECT {columns} FROM ({inner}) numbered WHERE numbered.{position} IN ({marks})",
+            (*params, *wanted),
+        )
+        found = {(i, position): pk for pk, i, position in cursor.fetchall()}
     return [[found[i, position + 1] for position in chosen] for i, chosen in enumerate(positions)]
 
 
