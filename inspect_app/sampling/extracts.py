@@ -163,13 +163,11 @@ def _escaped(value: str) -> str:
 
 def _copy_line(prefix: str, record) -> str:
     """The record as a line of COPY text; ``prefix`` is the extract's id and a tab."""
-    group = record.offence_group_id
+    _, reference, record_type, reported_at, group, route, summary = record
     no_group = group is None
     group = _NULL if no_group else group
-    line = (
-        f"{prefix}{record.reference}\t{record.record_type}\t{record.reported_at.isoformat()}\t"
-        f"{group}\t{record.route}\t{record.summary}\n"
-    )
+    moment = reported_at.isoformat()
+    line = f"{prefix}{reference}\t{record_type}\t{moment}\t{group}\t{route}\t{summary}\n"
     # The line's own tabs, newline and null mark are the only ones a plain row has: any
     # other (or a carriage return) is in a value, and only then is each value escaped.
     if (
@@ -179,9 +177,8 @@ def _copy_line(prefix: str, record) -> str:
         or line.count("\n") != 1
     ):
         line = (
-            f"{prefix}{_escaped(record.reference)}\t{record.record_type}\t"
-            f"{record.reported_at.isoformat()}\t{group}\t"
-            f"{_escaped(record.route)}\t{_escaped(record.summary)}\n"
+            f"{prefix}{_escaped(reference)}\t{record_type}\t{moment}\t{group}\t"
+            f"{_escaped(route)}\t{_escaped(summary)}\n"
         )
     return line
 

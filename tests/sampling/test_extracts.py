@@ -221,3 +221,13 @@ def test_each_bad_cell_of_an_odd_row_is_reported_at_its_row(inspection_a, tmp_pa
         "row 6, column offence_group: 'nope' is not an offence group's code or name",
     ]
     assert not PopulationRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_progress_is_told_the_rows_read_as_the_import_goes(inspection_a, tmp_path, monkeypatch):
+    monkeypatch.setattr(extracts, "PROGRESS_EVERY", 3)
+    path = write(tmp_path, HEADER + good_rows(10))
+    seen = []
+    extracts.import_extract(path, inspection_a, filename="extract.csv", progress=seen.append)
+    # Row 1 is the header: rows 3, 6, 9 are the 2nd, 5th and 8th records.
+    assert seen == [3, 6, 9]
