@@ -41,7 +41,7 @@ MAX_SEED = 2**63 - 1
 _TWO_TO_64 = 1 << 64
 #: Enough for PostgreSQL to sort a few million records' references in memory.
 SORT_MEMORY = "256MB"
-NUMBERED_COLUMNS = ("record", "stratum_index", "position")
+NUMBERED_COLUMNS = ("record", "stratum_index", "position", "size")
 
 
 class DrawRefused(Exception):
@@ -121,12 +121,15 @@ def _reference_order():
     return F("reference").asc()
 
 
-def _chosen_ids(records, strata, counts, numbers: BoundedIntegers) -> list[list[int]]:
+def _chosen_ids(records, strata, counts, sizes, stream) -> list[list[int]]:
     """For each stratum in turn, the ids of ``counts[i]`` of its records chosen at random.
 
     The choice is of positions in each stratum's reference order (``choose``, which
     needs only each stratum's size); the database numbers the records in that order
-    and gives back only the chosen ones.
+    and gives back only the chosen ones, with the size of their stratum. ``sizes``
+    are the sizes the plan counted, so one reading of the extract is enough; when
+    the records say otherwise the strata are counted and the choice made again from
+    a fresh ``stream()`` of random numbers, as if they had been counted first.
     """
     stratum_index = Case(
         *(When(stratum_filter(stratum), then=Value(i)) for i, stratum in enumerate(strata)),
@@ -134,28 +137,39 @@ def _chosen_ids(records, strata, counts, numbers: BoundedIntegers) -> list[list[
         output_field=IntegerField(),
     )
     numbered = records.annotate(stratum_index=stratum_index)
-    sizes = dict(
+    if all(size > 0 or count == 0 for size, count in zip(sizes, counts, strict=True)):
+        picked = _numbered(numbered, counts, sizes, stream())
+        if picked is not None:
+            return picked
+    counted = dict(
         numbered.order_by()
         .values("stratum_index")
         .annotate(size=Count("pk"))
         .values_list("stratum_index", "size")
     )
-    positions = [choose(count, sizes.get(i, 0), numbers) for i, count in enumerate(counts)]
+    sizes = [counted.get(i, 0) for i in range(len(strata))]
+    return _numbered(numbered, counts, sizes, stream())
+
+
+def _numbered(numbered, counts, sizes, numbers: BoundedIntegers) -> list[list[int]] | None:
+    """The chosen ids of each stratum, or None when a stratum's size is not ``sizes[i]``."""
+    positions = [choose(count, size, numbers) for count, size in zip(counts, sizes, strict=True)]
     wanted = sorted({position + 1 for chosen in positions for position in chosen})
     if not wanted:
-        return [[] for _ in strata]
+        return [[] for _ in counts]
     inner, params = (
         numbered.order_by()
         .annotate(
             position=Window(
                 RowNumber(), partition_by=[F("stratum_index")], order_by=_reference_order()
-            )
+            ),
+            size=Window(Count("pk"), partition_by=[F("stratum_index")]),
+            record=F("pk"),
         )
-        .annotate(record=F("pk"))
         .values_list(*NUMBERED_COLUMNS)
         .query.sql_with_params()
     )
-    # Only the three columns go through the sort, and only the chosen rows come back.
+    # Only these columns go through the sort, and only the chosen rows come back.
     marks = ", ".join(["%s"] * len(wanted))
     quoted = connection.ops.quote_name
     columns = ", ".join(f"numbered.{quoted(name)}" for name in NUMBERED_COLUMNS)
@@ -168,8 +182,16 @@ def _chosen_ids(records, strata, counts, numbers: BoundedIntegers) -> list[list[
             f"SELECT {columns} FROM ({inner}) numbered WHERE numbered.{position} IN ({marks})",
             (*params, *wanted),
         )
-        found = {(i, position): pk for pk, i, position in cursor.fetchall()}
-    return [[found[i, position + 1] for position in chosen] for i, chosen in enumerate(positions)]
+        found, seen_sizes = {}, {}
+        for pk, i, at, size in cursor.fetchall():
+            found[i, at] = pk
+            seen_sizes[i] = size
+    picked = []
+    for i, chosen in enumerate(positions):
+        if chosen and seen_sizes.get(i) != sizes[i]:
+            return None
+        picked.append([found[i, position + 1] for position in chosen])
+    return picked
 
 
 def _cases_for(inspection, records):
@@ -186,12 +208,17 @@ def _cases_for(inspection, records):
     ]
 
 
-def _draw_into(draw, strata, extract, counts, numbers, round_number, exclude_drawn=False):
-    """Draw ``counts[i]`` more records of each stratum into the sample; how many in all."""
+def _draw_into(draw, strata, extract, counts, sizes, round_number, exclude_drawn=False):
+    """Draw ``counts[i]`` more records of each stratum (``sizes[i]`` records not drawn yet,
+    as far as is known) into the sample; how many in all."""
     records = PopulationRecord.objects.filter(extract=extract)
     if exclude_drawn:
         records = records.filter(drawn__isnull=True)
-    picked = _chosen_ids(records, strata, counts, numbers)
+
+    def stream():
+        return BoundedIntegers(generator_for(draw.seed, round_number))
+
+    picked = _chosen_ids(records, strata, counts, sizes, stream)
     stratum_of = {pk: stratum for stratum, ids in zip(strata, picked, strict=True) for pk in ids}
     # Each stratum's cases are made in reference order, one stratum after another.
     position = {stratum.pk: i for i, stratum in enumerate(strata)}
@@ -248,9 +275,10 @@ def draw_sample(inspection, seed, *, by=None, request=None) -> Draw:
             drawn_by=by,
             drawn_at=timezone.now(),
         )
-        numbers = BoundedIntegers(generator_for(seed))
         strata = list(plan.strata.order_by("position"))
-        total = _draw_into(draw, strata, extract, [s.planned for s in strata], numbers, 0)
+        counts = [stratum.planned for stratum in strata]
+        sizes = [stratum.population for stratum in strata]
+        total = _draw_into(draw, strata, extract, counts, sizes, 0)
         audit.record_change(
             AuditAction.SAMPLE_DRAWN,
             by=by,
@@ -288,8 +316,7 @@ def top_up(inspection, stratum_id, count, *, reason="", by=None, request=None) -
         casework_changed(inspection.pk)
         last = draw.top_ups.aggregate(last=Max("round"))["last"] or 0
         round_number = last + 1
-        numbers = BoundedIntegers(generator_for(draw.seed, round_number))
-        added = _draw_into(draw, [stratum], extract, [count], numbers, round_number, True)
+        added = _draw_into(draw, [stratum], extract, [count], [remaining], round_number, True)
         made = TopUp.objects.create(
             draw=draw,
             stratum=stratum,
