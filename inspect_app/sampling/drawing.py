@@ -18,9 +18,9 @@ be drawn again.
 from __future__ import annotations
 
 import numpy
-from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When, Window
-from django.db.models.functions import Collate, RowNumber
+from django.db import transaction
+from django.db.models import Count, Max
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from inspect_app.accounts import audit
@@ -39,9 +39,8 @@ from inspect_app.sampling.planning import FIELD_LOOKUPS, NO_VALUE, current_plan
 GENERATOR = "PCG64"
 MAX_SEED = 2**63 - 1
 _TWO_TO_64 = 1 << 64
-#: Enough for PostgreSQL to sort a few million records' references in memory.
+#: Enough for PostgreSQL to sort a few million references in memory.
 SORT_MEMORY = "256MB"
-NUMBERED_COLUMNS = ("record", "stratum_index", "position", "size")
 
 
 class DrawRefused(Exception):
@@ -95,103 +94,38 @@ def generator_for(seed: int, round_number: int = 0):
     return bits.jumped(round_number) if round_number else bits
 
 
-def stratum_filter(stratum: Stratum) -> Q:
-    """Which records of an extract are the stratum's."""
-    condition = Q()
-    for name, value in stratum.key.items():
-        if value != NO_VALUE:
-            condition &= Q(**{FIELD_LOOKUPS[name]: value})
-        elif name == "offence_group":
-            condition &= Q(offence_group__isnull=True)
-        else:
-            condition &= Q(**{FIELD_LOOKUPS[name]: ""})
-    return condition
-
-
 def stratum_records(extract: PopulationExtract, stratum: Stratum):
     """The stratum's records of the extract (a queryset)."""
-    return PopulationRecord.objects.filter(extract=extract).filter(stratum_filter(stratum))
+    records = PopulationRecord.objects.filter(extract=extract)
+    for name, value in stratum.key.items():
+        lookup = FIELD_LOOKUPS[name]
+        if value == NO_VALUE:
+            records = (
+                records.filter(offence_group__isnull=True)
+                if name == "offence_group"
+                else records.filter(**{lookup: ""})
+            )
+        else:
+            records = records.filter(**{lookup: value})
+    return records
 
 
-def _reference_order():
-    """Reference in code-point order, whatever the database's collation (SQLite's own
-    comparison of text is by code point)."""
+def _in_reference_order(records) -> list[int]:
+    """The records' ids in code-point order of reference, whatever the database's collation."""
+    from django.db import connection
+
     if connection.vendor == "postgresql":
-        return Collate("reference", "C").asc()
-    return F("reference").asc()
-
-
-def _chosen_ids(records, strata, counts, sizes, stream) -> list[list[int]]:
-    """For each stratum in turn, the ids of ``counts[i]`` of its records chosen at random.
-
-    The choice is of positions in each stratum's reference order (``choose``, which
-    needs only each stratum's size); the database numbers the records in that order
-    and gives back only the chosen ones, with the size of their stratum. ``sizes``
-    are the sizes the plan counted, so one reading of the extract is enough; when
-    the records say otherwise the strata are counted and the choice made again from
-    a fresh ``stream()`` of random numbers, as if they had been counted first.
-    """
-    stratum_index = Case(
-        *(When(stratum_filter(stratum), then=Value(i)) for i, stratum in enumerate(strata)),
-        default=None,
-        output_field=IntegerField(),
-    )
-    numbered = records.annotate(stratum_index=stratum_index)
-    if all(size > 0 or count == 0 for size, count in zip(sizes, counts, strict=True)):
-        picked = _numbered(numbered, counts, sizes, stream())
-        if picked is not None:
-            return picked
-    counted = dict(
-        numbered.order_by()
-        .values("stratum_index")
-        .annotate(size=Count("pk"))
-        .values_list("stratum_index", "size")
-    )
-    sizes = [counted.get(i, 0) for i in range(len(strata))]
-    return _numbered(numbered, counts, sizes, stream())
-
-
-def _numbered(numbered, counts, sizes, numbers: BoundedIntegers) -> list[list[int]] | None:
-    """The chosen ids of each stratum, or None when a stratum's size is not ``sizes[i]``."""
-    positions = [choose(count, size, numbers) for count, size in zip(counts, sizes, strict=True)]
-    wanted = sorted({position + 1 for chosen in positions for position in chosen})
-    if not wanted:
-        return [[] for _ in counts]
-    inner, params = (
-        numbered.order_by()
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=[F("stratum_index")], order_by=_reference_order()
-            ),
-            size=Window(Count("pk"), partition_by=[F("stratum_index")]),
-            record=F("pk"),
-        )
-        .values_list(*NUMBERED_COLUMNS)
-        .query.sql_with_params()
-    )
-    # Only these columns go through the sort, and only the chosen rows come back.
-    marks = ", ".join(["%s"] * len(wanted))
-    quoted = connection.ops.quote_name
-    columns = ", ".join(f"numbered.{quoted(name)}" for name in NUMBERED_COLUMNS)
-    position = quoted("position")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Numbering sorts every record of the extract: in memory, not in files on disk.
+        ordered = records.order_by(Collate("reference", "C")).values_list("pk")
+        sql, params = ordered.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # The sort of a stratum's references in memory, not in files on disk; the ids
+            # read straight from the cursor, not one by one through the queryset.
             cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
-        cursor.execute(
-            f"SELECT {columns} FROM ({inner}) numbered WHERE numbered.{position} IN ({marks})",
-            (*params, *wanted),
-        )
-        found, seen_sizes = {}, {}
-        for pk, i, at, size in cursor.fetchall():
-            found[i, at] = pk
-            seen_sizes[i] = size
-    picked = []
-    for i, chosen in enumerate(positions):
-        if chosen and seen_sizes.get(i) != sizes[i]:
-            return None
-        picked.append([found[i, position + 1] for position in chosen])
-    return picked
+            cursor.execute(sql, params)
+            return [pk for (pk,) in cursor.fetchall()]
+    rows = list(records.values_list("reference", "pk"))
+    rows.sort()
+    return [pk for _, pk in rows]
 
 
 def _cases_for(inspection, records):
@@ -208,29 +142,16 @@ def _cases_for(inspection, records):
     ]
 
 
-def _draw_into(draw, strata, extract, counts, sizes, round_number, exclude_drawn=False):
-    """Draw ``counts[i]`` more records of each stratum (``sizes[i]`` records not drawn yet,
-    as far as is known) into the sample; how many in all."""
-    records = PopulationRecord.objects.filter(extract=extract)
+def _draw_into(draw, stratum, extract, count, numbers, round_number, exclude_drawn=False):
+    records = stratum_records(extract, stratum)
     if exclude_drawn:
         records = records.filter(drawn__isnull=True)
-
-    def stream():
-        return BoundedIntegers(generator_for(draw.seed, round_number))
-
-    picked = _chosen_ids(records, strata, counts, sizes, stream)
-    stratum_of = {pk: stratum for stratum, ids in zip(strata, picked, strict=True) for pk in ids}
-    # Each stratum's cases are made in reference order, one stratum after another.
-    position = {stratum.pk: i for i, stratum in enumerate(strata)}
-    chosen = sorted(
-        PopulationRecord.objects.filter(pk__in=stratum_of).order_by("reference"),
-        key=lambda record: position[stratum_of[record.pk].pk],
-    )
+    ids = _in_reference_order(records)
+    picked = [ids[position] for position in choose(count, len(ids), numbers)]
+    chosen = list(PopulationRecord.objects.filter(pk__in=picked).order_by("reference"))
     cases = SampledCase.objects.bulk_create(_cases_for(draw.inspection, chosen))
     DrawnCase.objects.bulk_create(
-        DrawnCase(
-            draw=draw, stratum=stratum_of[record.pk], record=record, case=case, round=round_number
-        )
+        DrawnCase(draw=draw, stratum=stratum, record=record, case=case, round=round_number)
         for record, case in zip(chosen, cases, strict=True)
     )
     return len(chosen)
@@ -275,10 +196,10 @@ def draw_sample(inspection, seed, *, by=None, request=None) -> Draw:
             drawn_by=by,
             drawn_at=timezone.now(),
         )
-        strata = list(plan.strata.order_by("position"))
-        counts = [stratum.planned for stratum in strata]
-        sizes = [stratum.population for stratum in strata]
-        total = _draw_into(draw, strata, extract, counts, sizes, 0)
+        numbers = BoundedIntegers(generator_for(seed))
+        total = 0
+        for stratum in plan.strata.order_by("position"):
+            total += _draw_into(draw, stratum, extract, stratum.planned, numbers, 0)
         audit.record_change(
             AuditAction.SAMPLE_DRAWN,
             by=by,
@@ -316,7 +237,8 @@ def top_up(inspection, stratum_id, count, *, reason="", by=None, request=None) -
         casework_changed(inspection.pk)
         last = draw.top_ups.aggregate(last=Max("round"))["last"] or 0
         round_number = last + 1
-        added = _draw_into(draw, [stratum], extract, [count], [remaining], round_number, True)
+        numbers = BoundedIntegers(generator_for(draw.seed, round_number))
+        added = _draw_into(draw, stratum, extract, count, numbers, round_number, True)
         made = TopUp.objects.create(
             draw=draw,
             stratum=stratum,
