@@ -9,13 +9,18 @@
 * ``extract_import_memory: ratio R (target 1.2)`` — peak resident memory of
   that import over the peak of an import of 100,000 records: it streams;
 * ``extract_draw: ratio R (target 1)`` — seconds of work to draw a sample of
-  1,500 from the 1,000,000 records (reading each stratum's records in
-  reference order and choosing), over one second.
+  1,500 from the 1,000,000 records (``drawing.draw_sample``: each stratum's
+  record ids read in reference order, the choice, and the drawn cases made), over one second.
 
 Each import runs in a fresh subprocess so its peak memory is its own, against
 a database of its own, ``inspect_bench_extract`` on ``BENCH_POSTGRES``
 (default postgres://postgres@127.0.0.1:5432). ``BENCH_SIZE=smoke`` uses
 20,000 and 2,000 records.
+
+The ``#`` line on stderr also gives the processor seconds behind each figure:
+the importing process's own, and (when the server runs on this machine) its
+database connection's. The ratios are of elapsed seconds; on a machine busy
+with other work the processor seconds say where the time went.
 """
 
 import csv
@@ -114,6 +119,26 @@ def run_child(*arguments):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def server_seconds(cursor):
+    """Processor seconds the database connection's server process has used so far, or None
+    when that process cannot be read (a server on another machine)."""
+    cursor.execute("SELECT pg_backend_pid()")
+    try:
+        with open(f"/proc/{cursor.fetchone()[0]}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def used(before, after):
+    return None if before is None or after is None else after - before
+
+
+def cpu_text(seconds):
+    return "?" if seconds is None else f"{seconds:.2f}"
+
+
 def copy_into_bare_table(path):
     import psycopg2
 
@@ -123,13 +148,15 @@ def copy_into_bare_table(path):
             cursor.execute(BARE_TABLE)
             cursor.execute("TRUNCATE bench_floor_extract")
             connection.commit()
+            server_before = server_seconds(cursor)
             started = time.perf_counter()
             with open(path, encoding="utf-8") as handle:
                 cursor.copy_expert(
                     "COPY bench_floor_extract FROM STDIN WITH (FORMAT csv, HEADER true)", handle
                 )
             connection.commit()
-            return time.perf_counter() - started
+            seconds = time.perf_counter() - started
+            return seconds, used(server_before, server_seconds(cursor))
     finally:
         connection.close()
 
@@ -159,11 +186,17 @@ def child(path, draw):
     inspection, _ = Inspection.objects.get_or_create(
         slug="bench-extract", defaults={"programme": programme, "force": Force.objects.first()}
     )
-    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        server_before = server_seconds(cursor)
+    started, own_before = time.perf_counter(), time.process_time()
     outcome = extracts.import_extract(path, inspection, filename=os.path.basename(path))
-    seconds = time.perf_counter() - started
+    seconds, own = time.perf_counter() - started, time.process_time() - own_before
+    with connection.cursor() as cursor:
+        server = used(server_before, server_seconds(cursor))
     result = {
         "seconds": seconds,
+        "cpu": own,
+        "server_cpu": server,
         "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "records": outcome.records,
     }
@@ -171,9 +204,14 @@ def child(path, draw):
         plan = planning.save(
             planning.propose(inspection, stratify_by="record_type", margin=0.015, minimum=30)
         )
-        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            server_before = server_seconds(cursor)
+        started, own_before = time.perf_counter(), time.process_time()
         drawing.draw_sample(inspection, 2014)
         result["draw_seconds"] = time.perf_counter() - started
+        result["draw_cpu"] = time.process_time() - own_before
+        with connection.cursor() as cursor:
+            result["draw_server_cpu"] = used(server_before, server_seconds(cursor))
         result["drawn"] = plan.total_sample
     print(json.dumps(result))
 
@@ -185,13 +223,16 @@ def main():
         write_extract(large, LARGE)
         write_extract(small, SMALL)
         imported = run_child(str(large), "draw")
-        bare = copy_into_bare_table(large)
+        bare, bare_server = copy_into_bare_table(large)
         small_run = run_child(str(small), "import")
         print(
             f"# {LARGE:,} records: import {imported['seconds']:.2f} s, COPY of the file into a "
             f"bare table {bare:.2f} s; peak {imported['peak_kb'] / 1024:.0f} MB against "
             f"{small_run['peak_kb'] / 1024:.0f} MB at {SMALL:,}; drew {imported['drawn']:,} in "
-            f"{imported['draw_seconds']:.2f} s",
+            f"{imported['draw_seconds']:.2f} s; processor seconds (this process + its database "
+            f"connection): import {imported['cpu']:.2f} + {cpu_text(imported['server_cpu'])}, "
+            f"COPY {cpu_text(bare_server)} (server), draw {imported['draw_cpu']:.2f} + "
+            f"{cpu_text(imported['draw_server_cpu'])}",
             file=sys.stderr,
         )
         print(f"extract_import: ratio {imported['seconds'] / bare:.2f} (target {TIME_TARGET})")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from inspect_app.core import cells
 from inspect_app.inspections.decisions import DECISION_FIELDS, NEEDS_OFFENCE_GROUP, RecordType
@@ -27,9 +29,11 @@ MAX_REFERENCE = 64
 MAX_ROUTE = 64
 MAX_SUMMARY = 10_000
 KEPT_ERRORS = 1000
+KEPT_SPELLINGS = 1000
 RECORD_TYPES = {value: value for value in RecordType.values}
 NEEDS_GROUP = frozenset(str(value) for value in NEEDS_OFFENCE_GROUP)
 XLSX_MAGIC = b"PK\x03\x04"
+_from_iso = datetime.datetime.fromisoformat
 
 
 @dataclass
@@ -48,8 +52,7 @@ class Errors:
         return self.count > 0
 
 
-@dataclass(frozen=True, slots=True)
-class ExtractRow:
+class ExtractRow(NamedTuple):
     """One checked record. ``reported_at`` is an aware date-time, or a naive one in UK time."""
 
     row: int
@@ -59,6 +62,10 @@ class ExtractRow:
     offence_group_id: int | None
     route: str
     summary: str
+
+
+# A checked row is made a million times: straight from its values, as a tuple is.
+_new_row = tuple.__new__
 
 
 def is_workbook(path) -> bool:
@@ -126,7 +133,14 @@ def read_header(cells_in_row, errors: Errors) -> dict[str, int] | None:
 
 
 class RowChecker:
-    """Checks each row of one extract against the format and the known offence groups."""
+    """Checks each row of one extract against the format and the known offence groups.
+
+    A row is read in one step (``operator.itemgetter`` over the header's
+    positions, a column the header lacks reading as the empty cell appended to
+    every row), and each value is first looked up in its common form: a record
+    type as written, an offence group as a file spells it, a date-time as ISO
+    text. Only a value that misses goes through the general rules below.
+    """
 
     def __init__(self, positions, offence_groups: dict[str, int], now):
         self.positions = positions
@@ -134,84 +148,110 @@ class RowChecker:
         self.now = now
         self.now_uk = now.astimezone(cells.LONDON).replace(tzinfo=None)
         self.width = max(positions.values()) + 1
-        self._index = [positions.get(name) for name in COLUMNS]
-
-    def _cell(self, values, index):
-        if index is None or index >= len(values):
-            return ""
-        value = values[index]
-        return value.strip() if isinstance(value, str) else value
+        self._pick = operator.itemgetter(*(positions.get(name, self.width) for name in COLUMNS))
+        # Each spelling of an offence group met in this file, as written (bounded: a file
+        # of many spellings is still read, only without remembering the rest).
+        self._groups_as_written: dict[str, int] = {}
 
     def check(self, row, values, errors: Errors) -> ExtractRow | None:
-        cell = self._cell
-        at_reference, at_type, at_reported, at_group, at_route, at_summary = self._index
-        before = errors.count
-        reference = str(cell(values, at_reference))
+        """The checked record, or None: a blank row (skipped), or errors added to ``errors``."""
+        overflow = False
+        if len(values) == self.width:
+            values.append("")
+        else:
+            values, overflow = self._fit(values)
+        reference, kind, when, group, route, summary = self._pick(values)
+        reference = (reference if reference.__class__ is str else str(reference)).strip()
         if not reference:
+            if not overflow and _is_blank(values):
+                return None
+            before = errors.count
             errors.add(row, "reference", "a reference is needed")
-        elif len(reference) > MAX_REFERENCE:
-            errors.add(row, "reference", f"longer than {MAX_REFERENCE} characters")
-        record_type = self._record_type(cell(values, at_type), row, errors)
-        reported_at = self._reported_at(cell(values, at_reported), row, errors)
-        group_text = cell(values, at_group)
+        else:
+            before = errors.count
+            if len(reference) > MAX_REFERENCE:
+                errors.add(row, "reference", f"longer than {MAX_REFERENCE} characters")
+        record_type = RECORD_TYPES.get(kind)
+        if record_type is None:
+            record_type = self._record_type(kind, row, errors)
+        reported_at = self._reported_at(when, row, errors)
         offence_group_id = None
-        if group_text:
-            offence_group_id = self.offence_groups.get(str(group_text).lower())
+        if group:
+            offence_group_id = self._groups_as_written.get(group)
             if offence_group_id is None:
-                errors.add(
-                    row,
-                    "offence_group",
-                    f"{cells.shown(group_text)} is not an offence group's code or name",
-                )
-        elif record_type in NEEDS_GROUP:
+                offence_group_id = self._offence_group(group, row, errors)
+        if offence_group_id is None and record_type in NEEDS_GROUP and not _has_text(group):
             errors.add(row, "offence_group", f"a {record_type} record needs an offence group")
-        route = str(cell(values, at_route))
+        route = (route if route.__class__ is str else str(route)).strip()
         if len(route) > MAX_ROUTE:
             errors.add(row, "route", f"longer than {MAX_ROUTE} characters")
-        summary = str(cell(values, at_summary))
+        summary = (summary if summary.__class__ is str else str(summary)).strip()
         if len(summary) > MAX_SUMMARY:
             errors.add(row, "summary", f"longer than {MAX_SUMMARY:,} characters")
-        if len(values) > self.width and any(
-            str(value).strip() for value in values[self.width :] if value is not None
-        ):
+        if overflow:
             errors.add(row, WHOLE_FILE, "the row has values beyond the header's last column")
         if errors.count != before:
             return None
-        return ExtractRow(
-            row, reference, record_type, reported_at, offence_group_id, route, summary
+        return _new_row(
+            ExtractRow,
+            (row, reference, record_type, reported_at, offence_group_id, route, summary),
         )
 
-    def _record_type(self, value, row, errors):
-        found = RECORD_TYPES.get(value) if isinstance(value, str) else None
+    def _fit(self, values):
+        """A row of any other length as one of the header's width plus the empty cell, and
+        whether it had values beyond the header's last column."""
+        width = self.width
+        overflow = len(values) > width and any(
+            str(value).strip() for value in values[width:] if value is not None
+        )
+        return [*values[:width], *[""] * (width + 1 - min(len(values), width))], overflow
+
+    def _offence_group(self, value, row, errors):
+        text = value.strip() if isinstance(value, str) else value
+        if not text:
+            return None
+        found = self.offence_groups.get(str(text).lower())
         if found is None:
-            text = cells.normalise_header(value)
-            found = RECORD_TYPES.get(text)
-            if found is None:
-                errors.add(
-                    row,
-                    "record_type",
-                    f"{cells.shown(value)} is not a record type: use incident, other_system, "
-                    "no_crime or oocd"
-                    if text
-                    else "a record type is needed: incident, other_system, no_crime or oocd",
-                )
+            errors.add(
+                row,
+                "offence_group",
+                f"{cells.shown(text)} is not an offence group's code or name",
+            )
+        elif isinstance(value, str) and len(self._groups_as_written) < KEPT_SPELLINGS:
+            self._groups_as_written[value] = found
+        return found
+
+    def _record_type(self, value, row, errors):
+        text = cells.normalise_header(value)
+        found = RECORD_TYPES.get(text)
+        if found is None:
+            errors.add(
+                row,
+                "record_type",
+                f"{cells.shown(value.strip() if isinstance(value, str) else value)} is not a "
+                "record type: use incident, other_system, no_crime or oocd"
+                if text
+                else "a record type is needed: incident, other_system, no_crime or oocd",
+            )
         return found
 
     def _reported_at(self, value, row, errors):
         # The common case, an ISO date-time without a zone, is read by fromisoformat and
         # left naive: the database reads it as UK time. Only a day the clocks change on
         # needs the full check that the time happened at all.
-        if isinstance(value, str) and value[:4].isdigit():
-            try:
-                moment = datetime.datetime.fromisoformat(value)
-            except ValueError:
-                moment = None
-            if moment is not None and moment.tzinfo is None:
-                if cells._clocks_change_on(moment.date()):
-                    return self._general_date(value, row, errors)
-                if moment > self.now_uk:
-                    errors.add(row, "reported_at", f"{cells.shown(value)} is in the future")
-                return moment
+        if value.__class__ is str:
+            value = value.strip()
+            if value[:4].isdigit():
+                try:
+                    moment = _from_iso(value)
+                except ValueError:
+                    moment = None
+                if moment is not None and moment.tzinfo is None:
+                    if cells._clocks_change_on(moment.date()):
+                        return self._general_date(value, row, errors)
+                    if moment > self.now_uk:
+                        errors.add(row, "reported_at", f"{cells.shown(value)} is in the future")
+                    return moment
         return self._general_date(value, row, errors)
 
     def _general_date(self, value, row, errors):
@@ -222,3 +262,11 @@ class RowChecker:
         except (TypeError, AttributeError):
             errors.add(row, "reported_at", f"{cells.shown(value)} is not a date")
         return None
+
+
+def _has_text(value) -> bool:
+    return bool(value.strip() if isinstance(value, str) else value)
+
+
+def _is_blank(values) -> bool:
+    return not any(str(value).strip() for value in values if value is not None)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +32,9 @@ DEFAULT_MAX_BYTES = 2 * 1024**3
 WORKBOOK_MAX_BYTES = 50 * 1024**2
 CHUNK_ROWS = 5000
 PROGRESS_EVERY = 20_000
+#: How much COPY text is made at a time.
+COPY_READ = 1 << 20
+_NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 COPY_COLUMNS = (
     "extract_id",
@@ -135,11 +137,9 @@ def _checked_rows(path, errors, progress, groups):
         positions = extract_rows.read_header(header, errors)
         if positions is None:
             return
-        checker = RowChecker(positions, groups, timezone.now())
+        check = RowChecker(positions, groups, timezone.now()).check
         for number, values in rows:
-            if not any(str(value).strip() for value in values if value is not None):
-                continue
-            checked = checker.check(number, values, errors)
+            checked = check(number, values, errors)
             if checked is not None:
                 yield checked
             if progress is not None and number % PROGRESS_EVERY == 0:
@@ -157,19 +157,30 @@ def _checked_rows(path, errors, progress, groups):
         errors.add(number + 1, WHOLE_FILE, f"the file cannot be read past here ({error})")
 
 
-_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
+def _escaped(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
 
 
-def _copy_line(extract_id, record) -> str:
-    def text(value):
-        return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(value) else value
-
-    group = "\\N" if record.offence_group_id is None else str(record.offence_group_id)
-    return (
-        f"{extract_id}\t{text(record.reference)}\t{record.record_type}\t"
-        f"{record.reported_at.isoformat()}\t{group}\t{text(record.route)}\t"
-        f"{text(record.summary)}\n"
-    )
+def _copy_line(prefix: str, record) -> str:
+    """The record as a line of COPY text; ``prefix`` is the extract's id and a tab."""
+    _, reference, record_type, reported_at, group, route, summary = record
+    no_group = group is None
+    group = _NULL if no_group else group
+    moment = reported_at.isoformat()
+    line = f"{prefix}{reference}\t{record_type}\t{moment}\t{group}\t{route}\t{summary}\n"
+    # The line's own tabs, newline and null mark are the only ones a plain row has: any
+    # other (or a carriage return) is in a value, and only then is each value escaped.
+    if (
+        line.count("\\") != no_group
+        or "\r" in line
+        or line.count("\t") != 6
+        or line.count("\n") != 1
+    ):
+        line = (
+            f"{prefix}{_escaped(reference)}\t{record_type}\t{moment}\t{group}\t"
+            f"{_escaped(route)}\t{_escaped(summary)}\n"
+        )
+    return line
 
 
 class _CopySource(io.RawIOBase):
@@ -181,7 +192,7 @@ class _CopySource(io.RawIOBase):
 
     def __init__(self, rows, extract_id, errors):
         self._rows = rows
-        self._extract_id = extract_id
+        self._prefix = f"{extract_id}\t"
         self._errors = errors
         self._pending = b""
         self.sent = 0
@@ -190,19 +201,19 @@ class _CopySource(io.RawIOBase):
         return True
 
     def read(self, size=-1):
-        size = size if size and size > 0 else 1 << 16
-        parts, length = [self._pending], len(self._pending)
-        while length < size:
-            record = next(self._rows, None)
-            if record is None:
-                break
-            if self._errors:
+        size = size if size and size > 0 else COPY_READ
+        lines, length = [], len(self._pending)
+        prefix, errors, line_of = self._prefix, self._errors, _copy_line
+        for record in self._rows:
+            if errors:
                 continue
-            line = _copy_line(self._extract_id, record).encode()
-            parts.append(line)
-            length += len(line)
-            self.sent += 1
-        data = b"".join(parts)
+            line = line_of(prefix, record)
+            lines.append(line)
+            length += len(line)  # characters: at most the bytes they encode to
+            if length >= size:
+                break
+        self.sent += len(lines)
+        data = self._pending + "".join(lines).encode()
         self._pending = data[size:]
         return data[:size]
 
@@ -232,7 +243,7 @@ def _copy(path, extract, errors, progress) -> int:
                     f"COPY {PopulationRecord._meta.db_table} ({', '.join(COPY_COLUMNS)}) "
                     "FROM STDIN",
                     source,
-                    1 << 16,
+                    COPY_READ,
                 )
         except Exception as error:
             # psycopg2's own error: COPY goes past Django's wrapping of database errors.

@@ -51,7 +51,10 @@ class PopulationRecord(models.Model):
 
     # No database foreign keys on this table: each would be a trigger fired for every one
     # of millions of rows imported. The import checks the offence group of every row and
-    # writes its extract itself; deleting an extract deletes its records with it.
+    # writes its extract itself; deleting an extract deletes its records with it. Only
+    # the indexes the queries need, as every index is written for every row: each query
+    # reads one extract (the unique index's first column); none looks for an offence
+    # group's records across extracts.
     extract = models.ForeignKey(
         PopulationExtract,
         on_delete=models.CASCADE,
@@ -69,6 +72,7 @@ class PopulationRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     route = models.CharField(max_length=64, blank=True)
     summary = models.TextField(blank=True)

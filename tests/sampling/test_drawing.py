@@ -9,8 +9,9 @@ from django.core.management.base import CommandError
 
 from inspect_app.accounts.models import AuditAction, AuditEvent
 from inspect_app.inspections.models import SampledCase
-from inspect_app.sampling import drawing, planning
+from inspect_app.sampling import drawing, extracts, planning
 from inspect_app.sampling.models import Draw, DrawnCase, Stratum, TopUp
+from tests.sampling.helpers import HEADER as HEADER_LINE
 from tests.sampling.helpers import small_extract
 
 
@@ -148,3 +149,88 @@ def test_the_listing_gives_each_record_its_stratum_and_weight(inspection_a, tmp_
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "reference,stratum,population,sample,weight"
     assert len(lines) == 22
+
+
+def _by_hand(rows, strata, counts, numbers):
+    """The draw as the module's docstring says it, over the file's own rows: each stratum's
+    references in code-point order, positions chosen by the partial shuffle."""
+    drawn = []
+    for stratum, count in zip(strata, counts, strict=True):
+        references = sorted(
+            reference
+            for reference, route, group in rows
+            if (route or planning.NO_VALUE, group or planning.NO_VALUE)
+            == (stratum.key["route"], stratum.key["offence_group"])
+        )
+        drawn += [references[p] for p in drawing.choose(count, len(references), numbers)]
+    return sorted(drawn)
+
+
+def _odd_rows(letters="aBcÉé", each=24):
+    """References whose code-point order is not the order of most collations, with
+    some records without a route or an offence group, in no order at all."""
+    references = [f"{letter}{n:02d}" for letter in letters for n in range(each)]
+    rows = [
+        (reference, ("front desk", "", "online")[n % 3], "VAP" if n % 4 == 0 else "")
+        for n, reference in enumerate(references)
+    ]
+    return [rows[(n * 37) % len(rows)] for n in range(len(rows))]
+
+
+def _import_rows(inspection, tmp_path, rows, replace=False):
+    lines = [HEADER_LINE] + [
+        f"{reference},{'no_crime' if group else 'incident'},2025-03-01 10:00,{group},{route},\n"
+        for reference, route, group in rows
+    ]
+    path = tmp_path / "odd.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    extracts.import_extract(path, inspection, filename="odd.csv", replace=replace)
+
+
+@pytest.mark.django_db
+def test_each_stratum_is_drawn_in_code_point_order_of_reference_from_a_shuffled_file(
+    inspection_a, tmp_path
+):
+    rows = _odd_rows()
+    _import_rows(inspection_a, tmp_path, rows)
+    plan = planning.save(
+        planning.propose(inspection_a, stratify_by="route,offence_group", margin=0.2, minimum=5)
+    )
+    strata = list(plan.strata.order_by("position"))
+    assert any(s.key["route"] == planning.NO_VALUE for s in strata)
+    assert any(s.key["offence_group"] == planning.NO_VALUE for s in strata)
+    drawing.draw_sample(inspection_a, 77)
+    drawn = sorted(
+        SampledCase.objects.filter(inspection=inspection_a).values_list("reference", flat=True)
+    )
+    numbers = drawing.BoundedIntegers(drawing.generator_for(77))
+    assert drawn == _by_hand(rows, strata, [s.planned for s in strata], numbers)
+
+    # A top-up of one stratum draws from its records not drawn yet, by the next round.
+    stratum = strata[0]
+    drawing.top_up(inspection_a, stratum.pk, 2)
+    added = sorted(
+        set(SampledCase.objects.filter(inspection=inspection_a).values_list("reference", flat=True))
+        - set(drawn)
+    )
+    remaining = [row for row in rows if row[0] not in drawn]
+    numbers = drawing.BoundedIntegers(drawing.generator_for(77, 1))
+    assert added == _by_hand(remaining, [stratum], [2], numbers)
+
+
+@pytest.mark.django_db
+def test_a_draw_after_the_extract_was_replaced_counts_its_strata_again(inspection_a, tmp_path):
+    _import_rows(inspection_a, tmp_path, _odd_rows())
+    plan = planning.save(
+        planning.propose(inspection_a, stratify_by="route,offence_group", margin=0.2, minimum=5)
+    )
+    # The same strata, other sizes: the plan's counts are out of date, the draw is not.
+    rows = _odd_rows(letters="xYzÖ", each=40)
+    _import_rows(inspection_a, tmp_path, rows, replace=True)
+    strata = list(plan.strata.order_by("position"))
+    drawing.draw_sample(inspection_a, 3)
+    drawn = sorted(
+        SampledCase.objects.filter(inspection=inspection_a).values_list("reference", flat=True)
+    )
+    numbers = drawing.BoundedIntegers(drawing.generator_for(3))
+    assert drawn == _by_hand(rows, strata, [s.planned for s in strata], numbers)

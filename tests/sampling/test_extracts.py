@@ -157,3 +157,77 @@ def test_an_extract_over_the_size_limit_is_refused_before_reading(inspection_a, 
     with pytest.raises(extracts.ExtractRefused, match="at most"):
         extracts.import_extract(path, inspection_a, filename="extract.csv")
     assert not PopulationRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_values_with_tabs_backslashes_and_line_breaks_are_stored_as_written(inspection_a, tmp_path):
+    path = write(
+        tmp_path,
+        HEADER
+        + 'A1,incident,2025-03-01 10:30,,"front\\desk","a\ttab, a \\N and\na new line"\n'
+        + 'A2,incident,2025-03-01 10:30,,,"a carriage\r\nreturn"\n'
+        + "A3,incident,2025-03-01 10:30,,,\\\n",
+    )
+    extracts.import_extract(path, inspection_a, filename="extract.csv")
+    records = {record.reference: record for record in PopulationRecord.objects.all()}
+    assert records["A1"].route == "front\\desk"
+    assert records["A1"].summary == "a\ttab, a \\N and\na new line"
+    assert records["A2"].summary == "a carriage\r\nreturn"
+    assert records["A3"].summary == "\\"
+
+
+@pytest.mark.django_db
+def test_blank_and_short_rows_are_read_as_the_format_says(inspection_a, tmp_path):
+    path = write(
+        tmp_path,
+        HEADER
+        + "A1,incident,2025-03-01 10:30\n"  # no cells for the optional columns
+        + ",,,,,\n"
+        + "\n"
+        + " , ,  ,,,\n"
+        + "A2,no_crime,2025-03-01 10:30, vap ,online,  spaced  \n"
+        + "A3,no_crime,2025-03-01 10:30,vap,online,\n"
+        + "A4,No-Crime,2025-03-01 10:30,Violence against the person,,\n",
+    )
+    outcome = extracts.import_extract(path, inspection_a, filename="extract.csv")
+    assert outcome.records == 4
+    records = {record.reference: record for record in PopulationRecord.objects.all()}
+    assert records["A1"].route == "" and records["A1"].summary == ""
+    assert records["A1"].offence_group_id is None
+    assert records["A2"].offence_group.code == "VAP"
+    assert records["A2"].summary == "spaced"
+    assert records["A3"].offence_group_id == records["A2"].offence_group_id
+    assert records["A4"].record_type == "no_crime"
+    assert records["A4"].offence_group_id == records["A2"].offence_group_id
+
+
+@pytest.mark.django_db
+def test_each_bad_cell_of_an_odd_row_is_reported_at_its_row(inspection_a, tmp_path):
+    path = write(
+        tmp_path,
+        HEADER
+        + "A1,no_crime,2025-03-01,   ,,\n"
+        + "A2,incident,2025-03-01,,,,extra\n"
+        + "A3,incident,2025-03-01,,,,   \n"
+        + "   ,incident,2025-03-01,,,\n"
+        + "A5,No-Crime,2025-03-01,nope,,\n",
+    )
+    with pytest.raises(extracts.ExtractRefused) as refused:
+        extracts.import_extract(path, inspection_a, filename="extract.csv")
+    assert refused.value.errors == [
+        "row 2, column offence_group: a no_crime record needs an offence group",
+        "row 3, column (file): the row has values beyond the header's last column",
+        "row 5, column reference: a reference is needed",
+        "row 6, column offence_group: 'nope' is not an offence group's code or name",
+    ]
+    assert not PopulationRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_progress_is_told_the_rows_read_as_the_import_goes(inspection_a, tmp_path, monkeypatch):
+    monkeypatch.setattr(extracts, "PROGRESS_EVERY", 3)
+    path = write(tmp_path, HEADER + good_rows(10))
+    seen = []
+    extracts.import_extract(path, inspection_a, filename="extract.csv", progress=seen.append)
+    # Row 1 is the header: rows 3, 6, 9 are the 2nd, 5th and 8th records.
+    assert seen == [3, 6, 9]
