@@ -20,7 +20,7 @@ def _uncache_record_ids(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("forces", "0001_initial"),
-        ("sampling", "0001_initial"),
+        ("sampling", "0002_extract_import_jobs"),
     ]
 
     operations = [
