@@ -41,6 +41,7 @@ def force_bar_chart(
         xaxis.update(
             tickmode="array",
             tickvals=names,
+            # On one line: two lines of labels slanted side by side ran into each other.
             ticktext=[f"{row.name} ({row.versus})" for row in shown],
         )
     layout = base_layout(
