@@ -131,13 +131,11 @@ def _live(user, inspection) -> JudgementReading:
         )
     inspections = Inspection.objects.visible_to(user)
     previous = previous_inspection(inspection, inspections)
-    changes = []
+    changes, same_rules = [], True
     if previous is not None:
+        same_rules = like_for_like(previous.programme, inspection.programme)
         changes = changes_between(
-            inspection_counts(previous),
-            inspection_counts(inspection),
-            like_for_like(previous.programme, inspection.programme),
-            CONFIDENCE,
+            inspection_counts(previous), inspection_counts(inspection), same_rules, CONFIDENCE
         )
     return JudgementReading(
         inspection=inspection,
@@ -148,7 +146,7 @@ def _live(user, inspection) -> JudgementReading:
         bands=bands,
         previous=previous,
         changes=changes,
-        like_for_like=previous is None or like_for_like(previous.programme, inspection.programme),
+        like_for_like=same_rules,
         trend=_live_trend(user, inspection, inspections, against_all),
         alarms=[
             NamedAlarm(case.get_metric_display(), case.get_side_display(), case.outcome_at)
