@@ -339,14 +339,15 @@ def may_set_grade_bands(user):
 
 def may_read_judgement(user, inspection):
     """Whether ``user`` reads this inspection's judgement and findings: the inspectorate's
-    staff always; a commissioner only their own force's, once it is published."""
+    staff always (live figures); a commissioner only their own force's, once it has a
+    published version, which is what they read, reopened for a correction or not."""
     if _has(user, STAFF):
         return True
     return (
         _has(user, FORCE_READERS)
         and user.force_id is not None
         and inspection.force_id == user.force_id
-        and inspection.status == "published"
+        and inspection.published_versions.exists()
     )
 
 

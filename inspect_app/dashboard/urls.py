@@ -10,6 +10,16 @@ urlpatterns = [
         judgement.inspection_judgement,
         name="inspection-judgement",
     ),
+    path(
+        "inspections/<slug:slug>/judgement.csv",
+        judgement.judgement_csv,
+        name="inspection-judgement-csv",
+    ),
+    path(
+        "inspections/<slug:slug>/judgement.json",
+        judgement.judgement_json,
+        name="inspection-judgement-json",
+    ),
     path("forces/<slug:slug>/", force.force_detail, name="force-detail"),
     path("programmes/", lists.ProgrammeListView.as_view(), name="programme-list"),
     path("programmes/<slug:slug>/", national.programme_detail, name="programme-detail"),

@@ -67,15 +67,31 @@ def compare(a, b, confidence=0.95) -> list[Change]:
         raise NotComparable(f"{a.slug} and {b.slug} are not inspections of one force")
     if a.pk == b.pk:
         raise NotComparable("an inspection cannot be compared with itself")
+    return changes_between(
+        inspection_counts(a),
+        inspection_counts(b),
+        like_for_like(a.programme, b.programme),
+        confidence,
+    )
+
+
+def changes_between(counts_a, counts_b, same_rules, confidence=0.95, withheld=None):
+    """Each figure's change from counts a to counts b ({metric: (k, n)}), in metric order.
+
+    ``withheld`` maps a metric to why it is not compared (a count that is not published,
+    and so absent from its side's counts): the change says why instead of testing it.
+    """
     judgement_confidence = float(confidence)
     if not 0 < judgement_confidence < 1:
         raise NotComparable(f"confidence must be between 0 and 1, got {confidence}")
-    same_rules = like_for_like(a.programme, b.programme)
-    counts_a, counts_b = inspection_counts(a), inspection_counts(b)
+    withheld = withheld or {}
     changes = []
     for metric in Metric.values:
         k_a, n_a = counts_a.get(metric, (0, 0))
         k_b, n_b = counts_b.get(metric, (0, 0))
+        if metric in withheld:
+            changes.append(Change(metric, k_a, n_a, k_b, n_b, None, None, withheld[metric]))
+            continue
         if not (n_a and n_b):
             changes.append(
                 Change(metric, k_a, n_a, k_b, n_b, None, None, "No figure in one of the two")

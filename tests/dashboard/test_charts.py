@@ -4,16 +4,18 @@ import json
 
 import pytest
 
-from inspect_app.core import stats
+from inspect_app.core import judgement, stats
 from inspect_app.dashboard.charts.bars import (
     comparison_bar_chart,
     force_bar_chart,
     shortfall_bar_chart,
 )
 from inspect_app.dashboard.charts.drawing import (
+    BACKGROUND_COLOUR,
     NOT_RELIABLE_COLOUR,
     NOT_RELIABLE_PATTERN,
     RELIABLE_COLOUR,
+    VERSUS_COLOURS,
 )
 from inspect_app.dashboard.charts.funnel import funnel_chart, funnel_data
 from inspect_app.dashboard.charts.trend import trend_chart
@@ -151,3 +153,86 @@ def test_every_chart_spec_is_a_figure_plotly_accepts():
         # Building the figure validates every attribute; plotly raises on any it does not know.
         assert chart.figure.data
         assert json.loads(str(chart.json))["data"]
+
+
+# --- coloured by the verdict against the programme ------------------------------------------
+
+
+def judged_rows(target=0.8):
+    rows = [row("Kent", 1900, 2000), row("Essex", 110, 120), row("Cheshire", 20, 90)]
+    rows.append(row("Gwent", 80, 100))
+    for each in rows:
+        each.versus = judgement.versus(target, each.ci_low, each.ci_high)
+    return rows
+
+
+def relative_luminance(colour):
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one, other):
+    lighter, darker = sorted((relative_luminance(one), relative_luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_each_verdict_colour_passes_wcag_aa_against_the_background():
+    # 3:1 is AA for graphics; the three also reach 4.5:1, AA for text.
+    for verdict, colour in VERSUS_COLOURS.items():
+        assert contrast(colour, BACKGROUND_COLOUR) >= 4.5, verdict
+    assert len(set(VERSUS_COLOURS.values())) == 3
+
+
+def test_force_bars_take_their_verdicts_colour_and_say_it_under_each_bar():
+    rows = judged_rows()
+    assert [r.versus for r in rows] == ["better", "better", "worse", "similar"]
+    chart = force_bar_chart(rows, WILSON_95)
+    traces = traces_by_name(chart)
+    better = traces["Better than the programme"]
+    assert list(better.x) == ["Kent"] and better.marker.color == VERSUS_COLOURS["better"]
+    unreliable_better = traces["Better than the programme,<br>not statistically reliable"]
+    assert list(unreliable_better.x) == ["Essex"]
+    assert unreliable_better.marker.pattern.shape == NOT_RELIABLE_PATTERN
+    worse = traces["Worse than the programme,<br>not statistically reliable"]
+    assert list(worse.x) == ["Cheshire"] and worse.marker.color == VERSUS_COLOURS["worse"]
+    assert "Worse than the programme" in worse.hovertext[0]
+    similar = traces["Similar to the programme,<br>not statistically reliable"]
+    assert similar.marker.color == VERSUS_COLOURS["similar"]
+    axis = chart.figure.layout.xaxis
+    labels = dict(zip(axis.tickvals, axis.ticktext, strict=True))
+    assert labels == {
+        "Kent": "Kent (better)",
+        "Essex": "Essex (better)",
+        "Gwent": "Gwent (similar)",
+        "Cheshire": "Cheshire (worse)",
+    }
+    assert "green better, grey similar, red worse" in chart.summary
+
+
+def test_force_bars_without_a_programme_to_judge_against_keep_the_reliability_colours():
+    chart = force_bar_chart([row("Kent", 1900, 2000), row("Essex", 110, 120)], WILSON_95)
+    assert set(traces_by_name(chart)) == {"Reliable", "Not statistically reliable"}
+    assert chart.figure.layout.xaxis.ticktext is None
+
+
+def test_funnel_points_take_their_verdicts_colour_and_shape_and_outliers_say_it():
+    rows = judged_rows()
+    funnel = funnel_data(rows, 0.8)
+    chart = funnel_chart(rows, WILSON_95, funnel, target_name="Programme rate")
+    points = {t.name: t for t in chart.figure.data if t.mode == "markers"}
+    assert set(points) == {
+        "Better than the programme",
+        "Better than the programme,<br>not statistically reliable",
+        "Worse than the programme,<br>not statistically reliable",
+        "Similar to the programme,<br>not statistically reliable",
+    }
+    worse = points["Worse than the programme,<br>not statistically reliable"]
+    assert worse.marker.color == VERSUS_COLOURS["worse"]
+    assert worse.marker.symbol == "triangle-down-open"
+    assert points["Better than the programme"].marker.symbol == "triangle-up"
+    assert points["Similar to the programme,<br>not statistically reliable"].marker.symbol == (
+        "circle-open"
+    )
+    labels = {label.text for label in chart.figure.layout.annotations}
+    assert "Cheshire (worse)" in labels

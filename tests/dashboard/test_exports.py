@@ -34,6 +34,28 @@ def test_the_force_table_exports_every_number_and_the_reliability_in_words(
     assert "<" not in response_text(client, url + "?_export=csv")  # no markup in cells
 
 
+def test_the_force_table_exports_each_forces_verdict_against_the_programme(
+    client, lead_user, stored
+):
+    from inspect_app.core import judgement
+    from inspect_app.judgement.targets import programme_targets
+
+    client.force_login(lead_user)
+    url = reverse("programme-detail", args=[stored.slug])
+    rows = read_csv(client.get(url + "?_export=csv"))
+    target = programme_targets(stored)["recording_rate"].rate
+    judged = 0
+    for row in rows:
+        low, high = float(row["Interval low (%)"]) / 100, float(row["Interval high (%)"]) / 100
+        # The export rounds the interval to 0.1 points: judge away from the target only.
+        if abs(low - target) > 0.001 and abs(high - target) > 0.001:
+            assert row["Against the programme"] == judgement.versus(target, low, high), row
+            judged += 1
+    assert judged == len(rows) == 2
+    assert {row["Against the programme"] for row in rows} <= {"better", "similar", "worse"}
+    assert all(row["Against the programme"] for row in rows)
+
+
 def response_text(client, url):
     return client.get(url).content.decode()
 

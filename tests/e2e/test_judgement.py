@@ -2,13 +2,18 @@
 detection to its outcome on its clock; the judgement pages read as they should."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from inspect_app.accounts.models import AuditEvent, User
+from inspect_app.compliance.figures import recompute_programme
+from inspect_app.inspections.models import Inspection
+from inspect_app.inspections.workflow import signoff
 from inspect_app.judgement.models import OutlierCase
+from tests.compliance.factories import UNRECORDED, many_reviewed_cases
 from tests.e2e.conftest import enter_code, give_authenticator
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -154,20 +159,35 @@ def test_the_programme_page_tags_each_force_and_offers_the_overdispersed_funnel(
     both_widths(page, screenshot, "programme-overdispersed")
 
 
-def test_a_commissioner_reads_their_forces_published_findings_from_their_summary(
+def test_a_commissioner_reads_their_forces_published_judgement_from_their_summary(
     demo, signed_in, page, screenshot
 ):
+    # Essex is reopened after publication and a review changed: the live figures move.
+    essex = Inspection.objects.get(slug="essex-2014")
+    signoff.reopen(essex, User.objects.get(username="lead"))
+    many_reviewed_cases(essex, 30, offence_group="VAP", **UNRECORDED)
+    recompute_programme(essex.programme_id)
     signed_in("commissioner")
     # The summary is Essex's published 2014 version: the practice round is not published.
     expect(page.locator("main")).to_contain_text("Crime-recording inspection 2014")
     expect(page.locator("main")).not_to_contain_text("Practice round")
     page.locator("#findings-link").click()
     expect(page.get_by_role("heading", name="Essex: judgement")).to_be_visible()
+    main = page.locator("main")
+    expect(page.locator("#published-note")).to_contain_text("as published in version 1")
+    expect(page.locator("#grade")).to_contain_text("Good, 66% certain")
+    recording = page.locator("#table-against-programme tr", has_text="Recording rate")
+    expect(recording).to_contain_text("91.7%")  # 110 of 120, as published
+    expect(recording).to_contain_text("better")
+    expect(main).not_to_contain_text("draft — not published")
     finding = page.locator(".finding", has_text="Area for improvement")
     expect(finding).to_contain_text("Tell victims")
     expect(finding).to_contain_text("new")
-    main = page.locator("main")
-    expect(main).not_to_contain_text("Against the programme")
     expect(main).not_to_contain_text("Record a finding")
     expect(main).not_to_contain_text("Hertfordshire")
+    expect(page.locator("#chart-spine")).to_have_count(0)
+    with page.expect_download() as download:
+        page.locator("#judgement-downloads").get_by_role("link", name="CSV").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "essex-2014,E23000028" in text and ",110,120," in text and ",110,150," not in text
     both_widths(page, screenshot, "judgement-commissioner")

@@ -1,5 +1,6 @@
 """compare_inspections, outliers and grade_bands, on the demo."""
 
+import csv
 import io
 import json
 
@@ -145,3 +146,20 @@ def test_compliance_report_judges_every_inspection_row(demo):
     assert all(
         "versus_programme" not in row for row in report["rows"] if row["scope"] != "inspection"
     )
+
+
+def test_funnel_side_is_given_only_outside_the_limits(demo):
+    report = json.loads(
+        run("compliance_report", "--programme", "crime-recording-2014", "--format", "json")
+    )
+    rows = [row for row in report["rows"] if row["scope"] == "inspection"]
+    within = [row for row in rows if row["funnel"] == "within"]
+    outside = [row for row in rows if row["funnel"] != "within"]
+    assert within and outside
+    assert all(row["funnel_side"] is None for row in within)
+    assert all(row["funnel_side"] in ("low", "high") for row in outside)
+    csv_text = run("compliance_report", "--programme", "crime-recording-2014", "--format", "csv")
+    sides = {}
+    for line in csv.DictReader(io.StringIO(csv_text)):
+        sides.setdefault(line["funnel"], set()).add(line["funnel_side"])
+    assert sides["within"] == {""}

@@ -174,6 +174,8 @@ EXPECTED = {
     **PUBLICATION,
     # --- judgement ---
     "inspection-judgement": row("GET", "inspection", **STAFF_FIGURES),
+    "inspection-judgement-csv": row("GET", "inspection", **STAFF_FIGURES),
+    "inspection-judgement-json": row("GET", "inspection", **STAFF_FIGURES),
     "outlier-list": row("GET", None, **FOLLOW_UP),
     "outlier-detect": row("POST", None, **FOLLOW_UP),
     "outlier-detail": row("GET", "outlier", **FOLLOW_UP),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from inspect_app.dashboard.charts.drawing import (
     OUTLINE_COLOUR,
+    VERSUS_COLOURS,
     Chart,
     bar_traces,
     base_layout,
@@ -11,6 +12,7 @@ from inspect_app.dashboard.charts.drawing import (
     count_of,
     percent,
     rate_axis,
+    verdict_bar_traces,
 )
 from inspect_app.dashboard.forms import Presentation
 from inspect_app.dashboard.rows import FigureRow
@@ -25,18 +27,27 @@ def force_bar_chart(
     reference: FigureRow | None = None,
     table_id: str = "",
 ) -> Chart:
-    """Each force's rate as a bar, highest first, with its interval and the programme line."""
+    """Each force's rate as a bar, highest first, with its interval and the programme line.
+
+    Where the forces are judged against the programme (``row.versus``), each bar takes
+    its verdict's colour and its label says the verdict in words ("Essex (better)").
+    """
     shown = sorted((row for row in rows if row.available), key=lambda row: (-row.rate, row.name))
     title = title or f"{presentation.metric_label} by force"
+    judged = bool(shown) and all(row.versus in VERSUS_COLOURS for row in shown)
+    names = [row.name for row in shown]
+    xaxis = {"categoryorder": "array", "categoryarray": names, "tickangle": -45, "automargin": True}
+    if judged:
+        xaxis.update(
+            tickmode="array",
+            tickvals=names,
+            # On one line: two lines of labels slanted side by side ran into each other.
+            ticktext=[f"{row.name} ({row.versus})" for row in shown],
+        )
     layout = base_layout(
         barmode="overlay",
         yaxis=rate_axis(presentation.metric_label),
-        xaxis={
-            "categoryorder": "array",
-            "categoryarray": [row.name for row in shown],
-            "tickangle": -45,
-            "automargin": True,
-        },
+        xaxis=xaxis,
     )
     if reference is not None and reference.available:
         # Named in the legend rather than written on the plot, where the
@@ -54,13 +65,22 @@ def force_bar_chart(
                 "showlegend": True,
             }
         ]
+    summary = (
+        f"{count_of(len(shown), 'force')}, highest rate first; the lines on each bar "
+        f"show its {presentation.describe()}."
+    )
+    if judged:
+        summary += (
+            " Each bar is coloured by how the force compares with the programme: green "
+            "better, grey similar, red worse, the word under each bar."
+        )
+    traces = verdict_bar_traces(shown, presentation) if judged else bar_traces(shown, presentation)
     return Chart(
         chart_id,
         title,
-        {"data": bar_traces(shown, presentation), "layout": layout},
+        {"data": traces, "layout": layout},
         table_id=table_id,
-        summary=f"{count_of(len(shown), 'force')}, highest rate first; the lines on each bar "
-        f"show its {presentation.describe()}.",
+        summary=summary,
     )
 
 

@@ -25,6 +25,19 @@ NOT_RELIABLE_COLOUR = "#b1b4b6"  # mid grey, always with a hatched pattern
 NOT_RELIABLE_PATTERN = "/"
 BACKGROUND_COLOUR = "#ffffff"
 OUTLINE_COLOUR = "#0b0c0c"  # text black: bar outlines, error bars, the programme line
+# Better, similar or worse than the programme (``core.judgement.versus``): green, dark
+# grey and red, each also drawn with its own shape and written as a word beside its
+# mark, so the colour is never the only sign. All three stand out from the white
+# background by more than WCAG's 3:1 for graphics (4.5:1 and over).
+VERSUS_COLOURS = {"better": "#00703c", "similar": "#505a5f", "worse": "#d4351c"}
+VERSUS_SYMBOLS = {"better": "triangle-up", "similar": "circle", "worse": "triangle-down"}
+VERSUS_LEGEND = {
+    "better": "Better than the programme",
+    "similar": "Similar to the programme",
+    "worse": "Worse than the programme",
+}
+#: The hatching of a not-reliable bar drawn in a verdict's colour: white shows on all three.
+VERSUS_PATTERN_COLOUR = BACKGROUND_COLOUR
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14, "color": OUTLINE_COLOUR}
 POINT_SIZE = 12
 # A long name on a category axis is wrapped at about this many characters,
@@ -182,6 +195,32 @@ def point_marker(reliable: bool) -> dict:
     }
 
 
+def verdict_marker(verdict: str, reliable: bool) -> dict:
+    """A point coloured and shaped by its verdict: solid when reliable, an open outline
+    (2 px, in the verdict's colour) when not."""
+    symbol = VERSUS_SYMBOLS[verdict]
+    if reliable:
+        return {
+            "size": POINT_SIZE + 2,
+            "symbol": symbol,
+            "color": VERSUS_COLOURS[verdict],
+            "line": {"color": OUTLINE_COLOUR, "width": 1},
+        }
+    return {
+        "size": POINT_SIZE + 2,
+        "symbol": f"{symbol}-open",
+        "color": VERSUS_COLOURS[verdict],
+        "line": {"width": 2},
+    }
+
+
+def verdict_name(verdict: str, reliable: bool) -> str:
+    """The legend's words for a verdict's marks: what the colour and shape mean."""
+    name = VERSUS_LEGEND[verdict]
+    # On two lines: one line of both ran past a phone's width.
+    return name if reliable else f"{name},<br>{NOT_RELIABLE[0].lower()}{NOT_RELIABLE[1:]}"
+
+
 def error_bars(rows: list[FigureRow], *, shortfall: bool = False) -> dict:
     if shortfall:
         plus = [r.shortfall_high - r.shortfall for r in rows]
@@ -198,6 +237,58 @@ def error_bars(rows: list[FigureRow], *, shortfall: bool = False) -> dict:
         "thickness": 1.5,
         "width": 4,
     }
+
+
+def verdict_bar_traces(
+    rows: list[FigureRow], presentation: Presentation, *, extras: dict[str, str] | None = None
+) -> list[dict]:
+    """Bars coloured by their verdict against the programme, one trace per verdict and
+    reliability so the legend names each; a not-reliable bar is hatched as everywhere."""
+    traces = []
+    for verdict, colour in VERSUS_COLOURS.items():
+        for reliable in (True, False):
+            group = [
+                row
+                for row in rows
+                if row.available and row.versus == verdict and bool(row.reliable) == reliable
+            ]
+            if not group:
+                continue
+            marker = {"color": colour, "line": {"color": OUTLINE_COLOUR, "width": 1}}
+            if not reliable:
+                marker["pattern"] = {
+                    "shape": NOT_RELIABLE_PATTERN,
+                    "fgcolor": VERSUS_PATTERN_COLOUR,
+                    "fillmode": "overlay",
+                }
+            traces.append(
+                {
+                    "type": "bar",
+                    "name": verdict_name(verdict, reliable),
+                    "legendgroup": verdict,
+                    "x": [row.name for row in group],
+                    "y": [row.rate for row in group],
+                    "error_y": error_bars(group),
+                    "marker": marker,
+                    "hovertext": [
+                        hover_text(
+                            row,
+                            presentation,
+                            "; ".join(
+                                part
+                                for part in (
+                                    VERSUS_LEGEND[verdict],
+                                    (extras or {}).get(row.name, ""),
+                                )
+                                if part
+                            ),
+                        )
+                        for row in group
+                    ],
+                    "hoverinfo": "text",
+                }
+            )
+    return traces
 
 
 def bar_traces(

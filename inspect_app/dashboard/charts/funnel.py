@@ -16,12 +16,16 @@ from inspect_app.core import judgement
 from inspect_app.dashboard.charts.drawing import (
     BACKGROUND_COLOUR,
     OUTLINE_COLOUR,
+    VERSUS_COLOURS,
+    VERSUS_LEGEND,
     Chart,
     base_layout,
     hover_text,
     percent,
     point_marker,
     rate_axis,
+    verdict_marker,
+    verdict_name,
 )
 from inspect_app.dashboard.forms import Presentation
 from inspect_app.dashboard.rows import NOT_RELIABLE, RELIABLE, FigureRow
@@ -137,7 +141,7 @@ def _outlier_labels(rows: list[FigureRow], funnel: FunnelData, largest: int) -> 
             {
                 "x": row.denominator,
                 "y": row.rate,
-                "text": row.name,
+                "text": f"{row.name} ({row.versus})" if row.versus else row.name,
                 "showarrow": True,
                 "arrowhead": 0,
                 "arrowwidth": 1,
@@ -149,6 +153,40 @@ def _outlier_labels(rows: list[FigureRow], funnel: FunnelData, largest: int) -> 
             }
         )
     return labels
+
+
+def _force_points(group, presentation, funnel, verdict, reliable) -> dict:
+    """One trace of forces' points: by verdict (colour and shape, named in the legend)
+    where they are judged against the programme, else by reliability alone.
+
+    Dozens of forces crowd the middle of a funnel, so a word beside every point would
+    lie on its neighbours': the shape says the verdict without colour, and each outlier's
+    name on the plot carries its verdict in words."""
+    trace = {
+        "type": "scatter",
+        "x": [row.denominator for row in group],
+        "y": [row.rate for row in group],
+        "mode": "markers",
+        "hoverinfo": "text",
+    }
+    if verdict is None:
+        name = RELIABLE if reliable else NOT_RELIABLE
+        trace.update(name=f"Force: {name.lower()}", marker=point_marker(reliable))
+        extra = [outlier_words(funnel.outliers.get(row.name, "")) for row in group]
+    else:
+        trace.update(
+            name=verdict_name(verdict, reliable),
+            legendgroup=verdict,
+            marker=verdict_marker(verdict, reliable),
+        )
+        extra = [
+            f"{VERSUS_LEGEND[verdict]}; {outlier_words(funnel.outliers.get(row.name, ''))}"
+            for row in group
+        ]
+    trace["hovertext"] = [
+        hover_text(row, presentation, words) for row, words in zip(group, extra, strict=True)
+    ]
+    return trace
 
 
 def funnel_chart(
@@ -200,25 +238,16 @@ def funnel_chart(
         }
     )
     counted = [row for row in rows if row.available]
-    for reliable, name in ((True, RELIABLE), (False, NOT_RELIABLE)):
-        group = [row for row in counted if bool(row.reliable) == reliable]
-        if not group:
-            continue
-        traces.append(
-            {
-                "type": "scatter",
-                "name": f"Force: {name.lower()}",
-                "x": [row.denominator for row in group],
-                "y": [row.rate for row in group],
-                "mode": "markers",
-                "marker": point_marker(reliable),
-                "hovertext": [
-                    hover_text(row, presentation, outlier_words(funnel.outliers.get(row.name, "")))
-                    for row in group
-                ],
-                "hoverinfo": "text",
-            }
-        )
+    judged = bool(counted) and all(row.versus in VERSUS_COLOURS for row in counted)
+    for verdict in VERSUS_COLOURS if judged else (None,):
+        for reliable in (True, False):
+            group = [
+                row
+                for row in counted
+                if bool(row.reliable) == reliable and (verdict is None or row.versus == verdict)
+            ]
+            if group:
+                traces.append(_force_points(group, presentation, funnel, verdict, reliable))
     layout = base_layout(
         annotations=_outlier_labels(counted, funnel, largest),
         xaxis={
@@ -230,11 +259,20 @@ def funnel_chart(
         yaxis=rate_axis(presentation.metric_label),
     )
     names = ", ".join(sorted(funnel.outliers)) or "none"
+    summary = (
+        f"Limits around {target_name.lower()}: {percent(funnel.target_rate)}. "
+        f"Forces outside the 99.8% limits: {names}."
+    )
+    if judged:
+        summary += (
+            " Each point is coloured and shaped by how the force compares with the "
+            "programme: a green triangle up better, a grey circle similar, a red triangle "
+            "down worse; each outlier's name says its verdict."
+        )
     return Chart(
         chart_id,
         title,
         {"data": traces, "layout": layout},
         table_id=table_id,
-        summary=f"Limits around {target_name.lower()}: {percent(funnel.target_rate)}. "
-        f"Forces outside the 99.8% limits: {names}.",
+        summary=summary,
     )

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from inspect_app.dashboard.charts.drawing import (
     OUTLINE_COLOUR,
     POINT_SIZE,
+    VERSUS_COLOURS,
+    VERSUS_SYMBOLS,
     Chart,
     base_layout,
     category_axis,
     percent,
 )
 
-VERSUS_COLOURS = {"better": "#00703c", "similar": "#505a5f", "worse": "#d4351c"}
-VERSUS_SYMBOLS = {"better": "triangle-up", "similar": "circle", "worse": "triangle-down"}
 RANGE_COLOUR = "#b1b4b6"
 
 

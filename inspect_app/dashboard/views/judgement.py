@@ -1,82 +1,94 @@
 """An inspection's judgement: its grade and how certain it is, each figure against the
 programme and the range of forces, the change since the force's last inspection with its
-interval and verdict, the trend across programmes, its outliers and its findings."""
+interval and verdict, the trend across programmes, its outliers and its findings; and the
+same as CSV or JSON.
+
+Staff read live figures, marked "draft — not published"; a commissioner reads their
+force's latest published version, small counts suppressed (``judging``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from inspect_app.accounts import access
-from inspect_app.compliance import figures
-from inspect_app.compliance.models import Metric, Scope
+from inspect_app.accounts import access, audit
+from inspect_app.compliance.models import Metric
+from inspect_app.compliance.report_rows import csv_value, rounded
 from inspect_app.core import judgement
-from inspect_app.dashboard.charts.funnel import position_words
+from inspect_app.core.spreadsheet import csv_text
 from inspect_app.dashboard.charts.spine import SpineLine, spine_chart
-from inspect_app.inspections.models import Inspection, InspectionStatus
-from inspect_app.judgement.comparison import compare, previous_inspection
-from inspect_app.judgement.grading import current_bands, grade_of
+from inspect_app.dashboard.views import judging
+from inspect_app.inspections.models import Inspection
+from inspect_app.judgement.grading import bands_document
 from inspect_app.judgement.models import Finding, FindingKind, FindingStatus, OutlierCase
-from inspect_app.judgement.outliers import confirmed_alarms
 from inspect_app.judgement.rules import rules_of
-from inspect_app.judgement.targets import programme_targets
+from inspect_app.publication import reading
+from inspect_app.publication.suppression import suppressed_text
 
-CONFIDENCE = 0.95
+#: The columns of the download, one row per figure of the inspection.
+EXPORT_COLUMNS = (
+    "inspection",
+    "force",
+    "programme",
+    "figures",
+    "version",
+    "metric",
+    "numerator",
+    "denominator",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "programme_rate",
+    "versus_programme",
+    "funnel",
+    "funnel_side",
+    "grade",
+    "grade_certainty",
+    "grades_possible",
+    "previous_inspection",
+    "previous_rate",
+    "change",
+    "change_ci_low",
+    "change_ci_high",
+    "change_verdict",
+    "change_note",
+)
+EXPORT_FORMATS = ("csv", "json")
 
 
-@dataclass
-class FigureJudgement:
-    """One figure of the inspection, judged against the programme."""
-
-    label: str
-    numerator: int
-    denominator: int
-    rate: float
-    ci_low: float
-    ci_high: float
-    target: float | None = None
-    target_name: str = ""
-    versus: str = ""
-    funnel: str = ""
-    lowest: float = 0.0
-    highest: float = 1.0
+def _readable_inspection(request, slug):
+    """The inspection, if ``request``'s reader may read its judgement (else 403 or 404)."""
+    inspection = get_object_or_404(
+        Inspection.objects.visible_to(request.user).select_related("programme", "force"),
+        slug=slug,
+    )
+    if not access.may_read_judgement(request.user, inspection):
+        if access.reads_force_summary_only(request.user):
+            return inspection, False
+        raise PermissionDenied("Your role does not allow this.")
+    return inspection, True
 
 
 def inspection_judgement(request, slug):
     """The judgement page of one inspection."""
     user = request.user
-    inspection = get_object_or_404(
-        Inspection.objects.visible_to(user).select_related("programme", "force"), slug=slug
-    )
-    if not access.may_read_judgement(user, inspection):
-        if access.reads_force_summary_only(user):
-            return render(
-                request,
-                "dashboard/judgement.html",
-                {"inspection": inspection, "not_published": True},
-            )
-        raise PermissionDenied("Your role does not allow this.")
-    against_all = access.judges_against_every_force(user)
-    inspections = Inspection.objects.visible_to(user)
-    if not against_all:  # a commissioner: published inspections only
-        inspections = inspections.filter(status=InspectionStatus.PUBLISHED)
-    own = _own_figures(user, inspection)
-    judged = _against_programme(user, inspection, own) if against_all else list(own.values())
-    recording = own.get(Metric.RECORDING_RATE)
-    bands = current_bands(inspection.programme)
-    grade = None
-    if recording is not None:
-        grade = grade_of(
-            recording.numerator, recording.denominator, recording.ci_low, recording.ci_high, bands
+    inspection, allowed = _readable_inspection(request, slug)
+    shown = judging.read(user, inspection) if allowed else None
+    if shown is None:
+        return render(
+            request,
+            "dashboard/judgement.html",
+            {"inspection": inspection, "not_published": True},
         )
-    previous = previous_inspection(inspection, inspections)
-    changes = compare(previous, inspection, CONFIDENCE) if previous else []
     spine = None
-    if against_all and any(item.versus for item in judged):
+    if shown.against_all and shown.shows_verdicts:
         spine = spine_chart(
-            [_spine_line(item) for item in judged if item.versus],
+            [_spine_line(item) for item in shown.judged if item.versus],
             force_name=inspection.force.name,
             table_id="table-against-programme",
         )
@@ -92,77 +104,37 @@ def inspection_judgement(request, slug):
         .select_related("reinspection__programme")
         .prefetch_related("updates__by")
     )
+    latest_published = reading.versions_of(user, inspection).last() if shown.live else shown.version
     return render(
         request,
         "dashboard/judgement.html",
         {
             "inspection": inspection,
-            "against_all": against_all,
-            "judged": judged,
-            "grade": grade,
-            "bands": bands,
-            "previous": previous,
-            "changes": changes,
-            "like_for_like": previous is None or changes[0].verdict != judgement.NOT_LIKE_FOR_LIKE,
+            "shown": shown,
+            "latest_published": latest_published,
             "rules": rules_of(inspection.programme),
-            "previous_rules": rules_of(previous.programme) if previous else None,
-            "trend": _trend(user, inspection, inspections, against_all),
+            "previous_rules": rules_of(shown.previous.programme) if shown.previous else None,
             "spine": spine,
             "may_follow_up": may_follow_up,
             "may_set_bands": access.may_set_grade_bands(user),
-            "confirmed_alarms": confirmed_alarms(inspection),
             "outlier_cases": outlier_cases,
             "findings": findings,
             "finding_kinds": FindingKind.choices,
             "finding_statuses": FindingStatus.choices,
             "reinspections": [
                 other
-                for other in inspections.filter(force=inspection.force)
+                for other in Inspection.objects.visible_to(user)
+                .filter(force=inspection.force)
                 .exclude(pk=inspection.pk)
                 .select_related("programme")
-            ],
+            ]
+            if may_follow_up
+            else [],
             "verdict_words": judgement.VERDICT_WORDS,
+            "export_formats": EXPORT_FORMATS,
+            "suppressed_text": suppressed_text(),
         },
     )
-
-
-def _own_figures(user, inspection) -> dict[str, FigureJudgement]:
-    stored = figures.stored_figures(user, inspection=inspection).filter(scope=Scope.INSPECTION)
-    own = {}
-    for shown in figures.present(list(stored), "wilson", CONFIDENCE):
-        if shown.available:
-            figure = shown.figure
-            own[figure.metric] = FigureJudgement(
-                label=figure.get_metric_display(),
-                numerator=figure.numerator,
-                denominator=figure.denominator,
-                rate=shown.rate,
-                ci_low=shown.ci_low,
-                ci_high=shown.ci_high,
-            )
-    return {metric: own[metric] for metric in figures.METRICS if metric in own}
-
-
-def _against_programme(user, inspection, own) -> list[FigureJudgement]:
-    targets = programme_targets(inspection.programme)
-    spread = {}
-    for figure in figures.stored_figures(user, programme=inspection.programme).filter(
-        scope=Scope.INSPECTION
-    ):
-        if figure.denominator:
-            spread.setdefault(figure.metric, []).append(figure.numerator / figure.denominator)
-    judged = []
-    for metric, item in own.items():
-        target = targets.get(metric)
-        if target is not None:
-            item.target, item.target_name = target.rate, target.name
-            item.versus = judgement.versus(target.rate, item.ci_low, item.ci_high)
-            item.funnel = position_words(
-                *judgement.funnel_position(item.numerator, item.denominator, target.rate)
-            )
-            item.lowest, item.highest = min(spread[metric]), max(spread[metric])
-        judged.append(item)
-    return judged
 
 
 def _spine_line(item) -> SpineLine:
@@ -178,31 +150,114 @@ def _spine_line(item) -> SpineLine:
     )
 
 
-def _trend(user, inspection, inspections, against_all) -> list[dict]:
-    """The recording rate in every programme the force has been in, oldest first."""
+# --- downloads --------------------------------------------------------------------------------
+
+
+def judgement_csv(request, slug):
+    """The judgement page's figures as CSV: the same reader, the same figures as the page."""
+    return _download(request, slug, "csv")
+
+
+def judgement_json(request, slug):
+    """The judgement page's figures as JSON: the same reader, the same figures as the page."""
+    return _download(request, slug, "json")
+
+
+def _download(request, slug, export_format):
+    inspection, allowed = _readable_inspection(request, slug)
+    shown = judging.read(request.user, inspection) if allowed else None
+    if shown is None:
+        raise PermissionDenied(f"The judgement of {inspection.slug} is not yet published.")
+    document = export_document(shown)
+    audit.disclosed(
+        request,
+        subject=inspection,
+        page="judgement",
+        format=export_format,
+        published_version=None if shown.live else shown.version.number,
+    )
+    filename = f"{inspection.slug}-judgement-" + (
+        "live" if shown.live else f"version-{shown.version.number}"
+    )
+    if export_format == "json":
+        content = json.dumps(document, indent=2, ensure_ascii=False)
+        content_type = "application/json"
+    else:
+        content = csv_text(
+            EXPORT_COLUMNS,
+            [[csv_value(row.get(column)) for column in EXPORT_COLUMNS] for row in document["rows"]],
+        )
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{export_format}"'
+    return response
+
+
+def export_document(shown) -> dict:
+    """The judgement as one document: what it was read from, and a row per figure."""
+    inspection = shown.inspection
+    document = {
+        "inspection": inspection.slug,
+        "force": inspection.force.code,
+        "programme": inspection.programme.slug,
+        "status": reading.DRAFT_MARK if shown.live else "published",
+        "version": None if shown.live else shown.version.number,
+        "published_at": None if shown.live else shown.version.published_at.isoformat(),
+        "method": judging.METHOD,
+        "confidence": judging.CONFIDENCE,
+        "previous_inspection": shown.previous.slug if shown.previous else None,
+        "previous_version": shown.previous_version.number if shown.previous_version else None,
+        "like_for_like": shown.like_for_like if shown.previous else None,
+        "confirmed_alarms": [{"metric": alarm.label, "side": alarm.side} for alarm in shown.alarms],
+    }
+    if shown.bands:
+        document["grade_bands"] = bands_document(shown.bands)
+    document["rows"] = export_rows(shown)
+    return document
+
+
+def export_rows(shown) -> list[dict]:
+    """One row per figure: its rate and interval, against the programme, its place in the
+    funnel, the grade (on the recording rate) and the change since last time."""
+    inspection = shown.inspection
+    changes = {change.metric: change for change in shown.changes}
     rows = []
-    chain = inspections.filter(force=inspection.force).select_related("programme")
-    for other in sorted(chain, key=lambda each: (each.programme.year or 9999, each.programme.pk)):
-        figure = _own_figures(user, other).get(Metric.RECORDING_RATE)
-        if figure is None:
-            continue
-        target = programme_targets(other.programme).get(Metric.RECORDING_RATE)
-        grade = grade_of(
-            figure.numerator,
-            figure.denominator,
-            figure.ci_low,
-            figure.ci_high,
-            current_bands(other.programme),
+    for item in shown.judged:
+        row = {
+            "inspection": inspection.slug,
+            "force": inspection.force.code,
+            "programme": inspection.programme.slug,
+            "figures": "live" if shown.live else "published",
+            "version": None if shown.live else shown.version.number,
+            "metric": item.metric,
+            "numerator": item.numerator,
+            "denominator": item.denominator,
+            "rate": rounded(item.rate),
+            "ci_low": rounded(item.ci_low),
+            "ci_high": rounded(item.ci_high),
+            "suppressed": item.suppressed,
+            "programme_rate": rounded(item.target),
+            "versus_programme": item.versus or None,
+            "funnel": item.funnel_level or None,
+            "funnel_side": item.funnel_side,
+        }
+        grade = shown.grade if item.metric == Metric.RECORDING_RATE else None
+        row.update(
+            grade=grade.grade if grade else None,
+            grade_certainty=round(grade.certainty, 5) if grade else None,
+            grades_possible=list(grade.possible) if grade else None,
         )
-        rows.append(
-            {
-                "inspection": other,
-                "figure": figure,
-                "versus": judgement.versus(target.rate, figure.ci_low, figure.ci_high)
-                if against_all and target
-                else "",
-                "grade": grade,
-                "current": other.pk == inspection.pk,
-            }
-        )
+        change = changes.get(item.metric)
+        if change is not None:
+            changed = change.document()
+            row.update(
+                previous_inspection=shown.previous.slug,
+                previous_rate=changed["rate_a"],
+                change=changed["difference"],
+                change_ci_low=changed["ci_low"],
+                change_ci_high=changed["ci_high"],
+                change_verdict=change.verdict,
+                change_note=change.reason or None,
+            )
+        rows.append(row)
     return rows
