@@ -128,7 +128,7 @@ def version_context(inspection, shown, versions, user):
         "cards": presenting.cards(rows),
         "groups": presenting.by_offence_group(rows),
         "previous": previous,
-        "changes": presenting.changes(rows, previous_rows),
+        "changes": presenting.changes_since(shown, rows, previous, previous_rows),
         "suppressed_count": presenting.suppressed_count(rows),
         "suppressed_text": suppressed_text(),
         "minimum_count": minimum_count(),
