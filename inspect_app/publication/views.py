@@ -12,9 +12,10 @@ import logging
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
@@ -33,6 +34,8 @@ from inspect_app.publication.suppression import minimum_count, suppressed_text
 logger = logging.getLogger(__name__)
 
 CHART_NAMES = ("six", *METRICS)
+#: Without scripts the waiting page reloads itself this often (with them it polls).
+REPORT_REFRESH_SECONDS = 2
 
 
 def _visible_inspection(request, slug):
@@ -251,13 +254,43 @@ def report_pdf(request, slug, number):
         return render(
             request,
             "publication/report_waiting.html",
-            {"version": shown, "inspection": shown.inspection, "done": done, "total": total},
+            {
+                "version": shown,
+                "inspection": shown.inspection,
+                "done": done,
+                "total": total,
+                "percent": _percent(done, total),
+                "refresh_seconds": REPORT_REFRESH_SECONDS,
+            },
         )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{shown.inspection.slug}-version-{shown.number}.pdf"'
     )
     return response
+
+
+def report_state(request, slug, number):
+    """How far the force report of a version has got, as JSON, for the waiting page's
+    script: ``ready`` once the PDF is made, with where to fetch it. Reading it never
+    starts a report (the PDF's own address does that)."""
+    shown = reading.version_or_404(request.user, slug, number)
+    pdf, progress = tasks.report_state(shown)
+    done, total = (1, 1) if pdf is not None else (progress or (0, 1))
+    return JsonResponse(
+        {
+            "ready": pdf is not None,
+            "queued": pdf is not None or progress is not None,
+            "done": done,
+            "total": total,
+            "percent": _percent(done, total),
+            "pdf_url": reverse("publication-pdf", args=[shown.inspection.slug, shown.number]),
+        }
+    )
+
+
+def _percent(done, total):
+    return max(0, min(100, round(100 * done / total))) if total else 0
 
 
 def _made_here(shown):

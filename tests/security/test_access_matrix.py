@@ -107,6 +107,7 @@ PUBLICATION = {
     "publication-chart": row("GET", "chart", **STAFF_FIGURES),
     "publication-open-data": row("GET", None, **SIGNED_IN),
     "publication-pdf": row("GET", "version", **STAFF_FIGURES),
+    "publication-pdf-state": row("GET", "version", **STAFF_FIGURES),
     # The API answers a request without a session or token 401, never a sign-in page.
     "api-programmes": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
     "api-inspections": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
