@@ -120,3 +120,35 @@ def test_an_analyst_makes_a_token_by_clicking_and_pulls_the_published_json(
     expect(page.get_by_role("heading", level=2).first).to_contain_text("/api/v1/")
     screenshot("api-docs-1280")
     at_375(page, screenshot, "api-docs")
+
+
+def test_the_report_page_shows_its_progress_and_then_downloads_the_pdf(
+    page, live_server, sign_in, screenshot, inspection_a, lead_user, monkeypatch
+):
+    from django.core.cache import cache
+
+    from inspect_app.celery import app
+    from inspect_app.publication import tasks
+    from inspect_app.publication.publishing import publish
+
+    version = publish(signed_off_sample(inspection_a, lead_user), lead_user)
+    # As with a worker: the request queues the report (here, nowhere) and the page waits.
+    monkeypatch.setattr(tasks.make_force_report, "delay", lambda pk: None)
+    app.conf.task_always_eager = False  # put back by the tasks_run_in_process fixture
+    sign_in(lead_user)
+    open_inspection(page)
+    page.locator("#published-link").click()
+    page.get_by_role("link", name="The force report (PDF, A4)").click()
+    expect(page.get_by_role("heading", name="Preparing the force report")).to_be_visible()
+    bar = page.locator("#report-progress-bar")
+    expect(bar).to_have_attribute("value", "0")
+
+    cache.set(tasks.progress_key(version), (2, 4))  # the worker is half way
+    expect(page.locator("#report-progress")).to_contain_text("2 of 4 parts done")
+    assert bar.evaluate("b => b.value") == 50
+    screenshot("waiting-1280")
+    at_375(page, screenshot, "waiting")
+    with page.expect_download() as download:
+        tasks.make_force_report(version.pk)  # the worker finishes; the page fetches it
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
