@@ -152,3 +152,45 @@ def test_the_report_page_shows_its_progress_and_then_downloads_the_pdf(
         tasks.make_force_report(version.pk)  # the worker finishes; the page fetches it
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+
+
+def test_a_lead_switches_the_programme_page_to_as_published_and_back(
+    page, live_server, sign_in, screenshot, inspection_a, inspection_b, lead_user
+):
+    from inspect_app.inspections.workflow import signoff
+    from inspect_app.publication.publishing import publish
+
+    signed_off_a = signed_off_sample(inspection_a, lead_user)
+    publish(signed_off_a, lead_user)
+    signoff.reopen(signed_off_a, lead_user)
+    many_reviewed_cases(signed_off_a, 30, offence_group="VAP", **UNRECORDED)
+    figures.recompute_programme(signed_off_a.programme_id)
+    sign_in(lead_user)
+    page.locator(".service-nav__link", has_text="National figures").click()
+    page.get_by_role("link", name=signed_off_a.programme.name).click()
+    forces = page.locator("#table-forces")
+    expect(page.locator("#live-or-published")).to_contain_text("live — draft, not published")
+    expect(forces.get_by_role("row", name=re.compile("Essex"))).to_contain_text("150")
+
+    page.get_by_role("link", name="As published", exact=True).click()
+    expect(page).to_have_url(re.compile(r"figures=published"))
+    expect(page.locator("#live-or-published")).to_contain_text("as published on")
+    essex = forces.get_by_role("row", name=re.compile("Essex"))
+    expect(essex).to_contain_text("120")
+    expect(essex).not_to_contain_text("150")
+    expect(forces.get_by_role("row", name=re.compile("Hertfordshire"))).to_contain_text(
+        "not yet published"
+    )
+    expect(page.locator(".estimate")).to_contain_text("110 of 120 cases")
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    screenshot("as-published-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()  # the charts are drawn for the width they load at
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot("as-published-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("link", name="Live", exact=True).click()
+    expect(page.locator("#live-or-published")).to_contain_text("live — draft, not published")
+    expect(forces.get_by_role("row", name=re.compile("Essex"))).to_contain_text("150")
