@@ -134,19 +134,22 @@ class InspectionFigures(ReadOnlyView):
         summary="One inspection's figures: live for staff, published for commissioners",
     )
     def get(self, request, slug):
-        inspection = Inspection.objects.visible_to(request.user).filter(slug=slug).first()
-        if inspection is None:
-            raise Http404("No such inspection.")
         number = _version_number(request)
         wants_published = request.query_params.get("published") in ("1", "true", "yes")
         if access.reads_live_figures(request.user) and not (wants_published or number):
+            inspection = Inspection.objects.visible_to(request.user).filter(slug=slug).first()
+            if inspection is None:
+                raise Http404("No such inspection.")
             stored = figures.stored_figures(request.user, inspection=inspection)
             return Response(_live_document(request, stored, inspection, inspection=slug))
-        versions = reading.versions_of(request.user, inspection)
-        version = versions.filter(number=number).first() if number else versions.last()
-        if version is None:
-            raise Http404("Not yet published." if number is None else "No such published version.")
-        return _published(version)
+        # The version and the right to read it in one query (a version is visible exactly
+        # when its inspection is); the reason for a 404 only when there is none.
+        version = reading.published_version(request.user, slug, number)
+        if version is not None:
+            return _published(version)
+        if not Inspection.objects.visible_to(request.user).filter(slug=slug).exists():
+            raise Http404("No such inspection.")
+        raise Http404("Not yet published." if number is None else "No such published version.")
 
 
 class ProgrammeFigures(ReadOnlyView):

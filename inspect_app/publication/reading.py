@@ -81,15 +81,24 @@ def versions_of(user, inspection):
 
 
 def version_or_404(user, inspection_slug, number=None):
-    """The version ``number`` (the latest when None) of an inspection ``user`` may read."""
-    inspection = Inspection.objects.visible_to(user).filter(slug=inspection_slug).first()
-    if inspection is None:
-        raise Http404("No such inspection.")
-    versions = versions_of(user, inspection)
-    version = versions.filter(number=number).first() if number is not None else versions.last()
+    """The version ``number`` (the latest when None) of an inspection ``user`` may read.
+
+    One query: a version is visible exactly when its inspection is (both are scoped by
+    the inspection's force, ``access.scope``), so asking for the version asks both.
+    """
+    version = published_version(user, inspection_slug, number)
     if version is None:
         raise Http404("No such published version.")
     return version
+
+
+def published_version(user, inspection_slug, number=None):
+    """The version ``number`` (the latest when None) of the inspection ``user`` may read,
+    or None."""
+    versions = versions_visible_to(user).filter(inspection__slug=inspection_slug)
+    if number is not None:
+        return versions.filter(number=number).first()
+    return versions.order_by("-number").first()
 
 
 def latest_versions(user, inspections):

@@ -1,0 +1,85 @@
+"""What a published page costs a request in queries, and that making it cheap kept every
+check: a session ended is ended in the cache too, a person is still looked up afresh.
+
+The benchmark (bench/publication.py) measures the speed; these count the queries each
+published path makes, so one that creeps back is caught here."""
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+from django.urls import reverse
+
+from inspect_app.accounts.sessions import end_sessions_of
+from inspect_app.api import tokens
+from inspect_app.publication.publishing import publish
+
+pytestmark = pytest.mark.django_db
+
+#: The session, the person with their force, their second factor's device.
+SIGNED_IN = 3
+
+
+@pytest.fixture
+def published(signed_off_a, lead_user):
+    return publish(signed_off_a, lead_user)
+
+
+def warm(client, url, **headers):
+    assert client.get(url, **headers).status_code == 200  # the cached parts are made
+
+
+def test_a_commissioner_reads_a_published_version_in_one_query_past_signing_in(
+    client, published, commissioner_a, django_assert_max_num_queries
+):
+    client.force_login(commissioner_a)
+    slug = published.inspection.slug
+    for url in (
+        reverse("publication-version", args=[slug, 1]),
+        reverse("publication-csv", args=[slug, 1]),
+        reverse("publication-latest", args=[slug]),
+        reverse("publication-pdf-state", args=[slug, 1]),
+    ):
+        warm(client, url)
+        with django_assert_max_num_queries(SIGNED_IN + 1):
+            client.get(url)
+    # Their force's summary: the force page's own look-up, then the versions.
+    url = reverse("force-detail", args=[published.inspection.force.slug])
+    warm(client, url)
+    with django_assert_max_num_queries(SIGNED_IN + 2):
+        client.get(url)
+
+
+def test_the_api_reads_a_published_version_in_two_queries(
+    published, commissioner_a, django_assert_max_num_queries
+):
+    _, key = tokens.create(commissioner_a, "analysis")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = reverse("api-inspection-figures", args=[published.inspection.slug])
+    warm(client, url)
+    with django_assert_max_num_queries(2):  # the token with its owner; the version
+        response = client.get(url)
+    assert response.json()["version"] == 1
+
+
+def test_a_session_read_from_the_cache_is_ended_there_too(
+    client, published, commissioner_a, settings
+):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client.force_login(commissioner_a)
+    url = reverse("publication-version", args=[published.inspection.slug, 1])
+    assert client.get(url).status_code == 200
+    assert client.session[SESSION_KEY] == str(commissioner_a.pk)  # cached by now
+    assert end_sessions_of(commissioner_a) == 1
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_person_deactivated_is_refused_at_once_though_their_force_is_read_with_them(
+    client, published, commissioner_a
+):
+    client.force_login(commissioner_a)
+    url = reverse("publication-version", args=[published.inspection.slug, 1])
+    assert "Essex" in client.get(url).content.decode()
+    type(commissioner_a).objects.filter(pk=commissioner_a.pk).update(is_active=False)
+    response = client.get(url)  # no signal ended the session: the look-up refuses them
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
