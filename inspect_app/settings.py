@@ -232,6 +232,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# With Redis, every worker shares one cache, so a session is read from it and written
+# through to the database: a page no longer asks the database for the session, and
+# ending a session (signing out, ``end_sessions_of``) deletes both copies. A cache of
+# each process's own (the embedded default) could keep a session another process ended,
+# so sessions stay in the database there.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Celery: over Redis when it is configured, otherwise run in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
