@@ -19,6 +19,7 @@ from inspect_app.compliance.figures import METRICS
 from inspect_app.compliance.models import Scope
 from inspect_app.compliance.report_rows import COLUMNS, UNRECORDED_KEYS, NotPublished
 from inspect_app.inspections.models import Inspection
+from inspect_app.publication import lookups
 from inspect_app.publication.models import PublishedFigure, PublishedVersion
 from inspect_app.publication.suppression import minimum_count, suppress
 
@@ -95,10 +96,35 @@ def version_or_404(user, inspection_slug, number=None):
 def published_version(user, inspection_slug, number=None):
     """The version ``number`` (the latest when None) of the inspection ``user`` may read,
     or None."""
-    versions = versions_visible_to(user).filter(inspection__slug=inspection_slug)
-    if number is not None:
-        return versions.filter(number=number).first()
-    return versions.order_by("-number").first()
+    versions = versions_by_slug(user, inspection_slug)
+    if number is None:
+        return versions[-1] if versions else None
+    return next((each for each in versions if each.number == number), None)
+
+
+def versions_by_slug(user, inspection_slug):
+    """Every version of the inspection that ``user`` may read, oldest first."""
+    return lookups.kept(
+        ("inspection", inspection_slug),
+        user,
+        lambda: list(
+            versions_visible_to(user).filter(inspection__slug=inspection_slug).order_by("number")
+        ),
+    )
+
+
+def versions_of_force(user, force):
+    """Every version of ``force``'s inspections that ``user`` may read: the latest
+    programme first, then each inspection's oldest version first."""
+    return lookups.kept(
+        ("force", force.pk),
+        user,
+        lambda: list(
+            versions_visible_to(user)
+            .filter(inspection__force=force)
+            .order_by("-inspection__programme__year", "-inspection__programme__name", "number")
+        ),
+    )
 
 
 def latest_versions(user, inspections):

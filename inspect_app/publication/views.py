@@ -62,9 +62,7 @@ def _cached(key, build):
 
 def _versions_by_slug(request, slug):
     """(inspection, its versions this reader may see) in one query when it has any."""
-    versions = list(
-        reading.versions_visible_to(request.user).filter(inspection__slug=slug).order_by("number")
-    )
+    versions = reading.versions_by_slug(request.user, slug)
     if versions:
         return versions[0].inspection, versions
     return _visible_inspection(request, slug), []
@@ -145,11 +143,7 @@ def force_summary(request, force):
     asked for (``?programme=``), else of the latest published; never live figures."""
     # Every version of the force in one query; its inspections, latest programme first.
     by_inspection = {}
-    for each in (
-        reading.versions_visible_to(request.user)
-        .filter(inspection__force=force)
-        .order_by("-inspection__programme__year", "-inspection__programme__name", "number")
-    ):
+    for each in reading.versions_of_force(request.user, force):
         by_inspection.setdefault(each.inspection_id, []).append(each)
     inspections = [versions[0].inspection for versions in by_inspection.values()]
     if not inspections:

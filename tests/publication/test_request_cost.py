@@ -83,3 +83,56 @@ def test_a_person_deactivated_is_refused_at_once_though_their_force_is_read_with
     type(commissioner_a).objects.filter(pk=commissioner_a.pk).update(is_active=False)
     response = client.get(url)  # no signal ended the session: the look-up refuses them
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """As with Redis: the lookups of which versions a reader may see are kept."""
+    # Only the flag is read: the test's cache (one process's, or Redis) is the one shared.
+    settings.REDIS_URL = settings.REDIS_URL or "redis://as-if-shared"
+    from inspect_app.publication import lookups
+
+    lookups.renew()
+    return settings
+
+
+def test_kept_lookups_cost_no_query_and_a_new_version_is_seen_at_once(
+    client, published, commissioner_a, lead_user, shared_cache, django_assert_max_num_queries
+):
+    from tests.publication.builders import frozen_version
+
+    client.force_login(commissioner_a)
+    slug = published.inspection.slug
+    url = reverse("publication-latest", args=[slug])
+    warm(client, url)
+    with django_assert_max_num_queries(SIGNED_IN):  # the versions come from the cache
+        client.get(url)
+    # A version written on its own (as the command line may): nothing else is saved.
+    frozen_version(published.inspection, number=2)
+    assert "<dt>Version</dt><dd>2 of 2</dd>" in client.get(url).content.decode()
+    csv_2 = reverse("publication-csv", args=[slug, 2])
+    assert client.get(csv_2).status_code == 200
+
+
+def test_a_kept_lookup_never_serves_another_forces_reader(
+    client, published, commissioner_a, force_b, shared_cache
+):
+    from inspect_app.accounts.roles import Role
+    from tests.factories import UserFactory
+
+    slug = published.inspection.slug
+    url = reverse("publication-csv", args=[slug, 1])
+    client.force_login(commissioner_a)
+    assert client.get(url).status_code == 200  # kept for Essex's readers
+    other = UserFactory(
+        username="hertfordshire-commissioner", role=Role.COMMISSIONER, force=force_b
+    )
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    # The inspection moved to the other force: kept answers go at once.
+    inspection = published.inspection
+    inspection.force = force_b
+    inspection.save()
+    assert client.get(url).status_code == 200
+    client.force_login(commissioner_a)
+    assert client.get(url).status_code == 404
