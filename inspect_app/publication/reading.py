@@ -61,8 +61,12 @@ def version_key(version, *parts):
 def versions_visible_to(user):
     """The published versions ``user`` may read: every one for staff, their force's for a
     commissioner, none for anyone else."""
-    return PublishedVersion.objects.visible_to(user).select_related(
-        "inspection__force", "inspection__programme", "published_by"
+    # The publisher is read for their name: never their password's hash, which would
+    # otherwise travel with every version kept in the cache (``lookups``).
+    return (
+        PublishedVersion.objects.visible_to(user)
+        .select_related("inspection__force", "inspection__programme", "published_by")
+        .defer("published_by__password")
     )
 
 

@@ -136,3 +136,12 @@ def test_a_kept_lookup_never_serves_another_forces_reader(
     assert client.get(url).status_code == 200
     client.force_login(commissioner_a)
     assert client.get(url).status_code == 404
+
+
+def test_a_kept_version_carries_no_password_hash(published, commissioner_a, shared_cache):
+    from inspect_app.publication import reading
+
+    reading.versions_by_slug(commissioner_a, published.inspection.slug)
+    kept = reading.versions_by_slug(commissioner_a, published.inspection.slug)[0]
+    assert kept.published_by.username == "lee-lead"
+    assert "password" not in kept.published_by.__dict__
