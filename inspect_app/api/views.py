@@ -6,11 +6,9 @@ and any published version; a commissioner reads their own force's published vers
 only, small counts suppressed, and nothing of another force (404).
 """
 
-import contextlib
 import json
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -83,15 +81,10 @@ def _live_document(request, stored, subject, **where):
 
 def _published(version):
     """A version's document as JSON bytes, made once and kept for good: it never changes."""
-    key = reading.version_key(version, "api")
-    try:
-        body = cache.get(key)
-    except Exception:  # an unreachable cache never takes the API down
-        body = None
-    if body is None:
-        body = json.dumps({"status": "published", **reading.document(version)}).encode()
-        with contextlib.suppress(Exception):
-            cache.set(key, body, None)
+    body = reading.kept_for_good(
+        reading.version_key(version, "api"),
+        lambda: json.dumps({"status": "published", **reading.document(version)}).encode(),
+    )
     return HttpResponse(body, content_type="application/json")
 
 

@@ -9,6 +9,8 @@ and the suppression threshold.
 
 import contextlib
 import hashlib
+import threading
+from collections import OrderedDict
 
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
@@ -56,6 +58,40 @@ def version_key(version, *parts):
         + parts
     )
     return "published:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+#: How many things made from versions (page bodies, CSVs, charts, API documents) each
+#: process keeps in its own memory, the most recently used.
+KEPT_IN_PROCESS = 256
+_in_process: OrderedDict = OrderedDict()
+_in_process_lock = threading.Lock()
+
+
+def kept_for_good(key, build):
+    """What ``build()`` makes of a version, under a ``version_key``: from this process's
+    memory, else the shared cache, else made now and kept in both.
+
+    A version never changes and its key names its content, so a copy in one process's
+    memory can never be out of date (unlike a lookup of which versions there are, see
+    ``lookups``); it saves fetching a whole page body from Redis on every request.
+    """
+    with _in_process_lock:
+        if key in _in_process:
+            _in_process.move_to_end(key)
+            return _in_process[key]
+    try:
+        made = cache.get(key)
+    except Exception:  # an unreachable cache never takes the page down
+        made = None
+    if made is None:
+        made = build()
+        with contextlib.suppress(Exception):  # for good: the version never changes
+            cache.set(key, made, None)
+    with _in_process_lock:
+        _in_process[key] = made
+        while len(_in_process) > KEPT_IN_PROCESS:
+            _in_process.popitem(last=False)
+    return made
 
 
 def versions_visible_to(user):

@@ -46,15 +46,7 @@ def _visible_inspection(request, slug):
 
 
 def _cached(key, build):
-    try:
-        kept = cache.get(key)
-    except Exception:  # an unreachable cache never takes the page down
-        kept = None
-    if kept is None:
-        kept = build()
-        with contextlib.suppress(Exception):  # for good: the version never changes
-            cache.set(key, kept, None)
-    return kept
+    return reading.kept_for_good(key, build)
 
 
 # --- reading ----------------------------------------------------------------------------------

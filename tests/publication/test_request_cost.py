@@ -145,3 +145,24 @@ def test_a_kept_version_carries_no_password_hash(published, commissioner_a, shar
     kept = reading.versions_by_slug(commissioner_a, published.inspection.slug)[0]
     assert kept.published_by.username == "lee-lead"
     assert "password" not in kept.published_by.__dict__
+
+
+def test_what_is_made_of_a_version_is_kept_in_the_process_and_bounded(monkeypatch):
+    from django.core.cache import cache
+
+    from inspect_app.publication import reading
+
+    made = []
+    assert reading.kept_for_good("test-kept:a", lambda: made.append(1) or "body") == "body"
+
+    def unreachable(*args, **kwargs):
+        raise AssertionError("asked the shared cache")
+
+    monkeypatch.setattr(cache, "get", unreachable)
+    assert reading.kept_for_good("test-kept:a", lambda: made.append(1) or "other") == "body"
+    assert made == [1]
+    monkeypatch.setattr(reading, "KEPT_IN_PROCESS", 2)
+    monkeypatch.setattr(cache, "get", lambda key: None)
+    for name in "bcd":
+        reading.kept_for_good(f"test-kept:{name}", lambda: "x")
+    assert len(reading._in_process) == 2 and "test-kept:a" not in reading._in_process
