@@ -194,3 +194,26 @@ def test_a_lead_switches_the_programme_page_to_as_published_and_back(
     page.get_by_role("link", name="Live", exact=True).click()
     expect(page.locator("#live-or-published")).to_contain_text("live — draft, not published")
     expect(forces.get_by_role("row", name=re.compile("Essex"))).to_contain_text("150")
+
+
+def test_the_version_page_shows_the_change_since_the_last_inspection_with_its_interval(
+    page, live_server, sign_in, screenshot, inspection_a, lead_user, commissioner_a
+):
+    from inspect_app.publication.publishing import publish
+    from tests.publication.test_changes import earlier_inspection
+
+    earlier_inspection(inspection_a.force, lead_user, recorded=60, unrecorded=40)
+    publish(signed_off_sample(inspection_a, lead_user), lead_user)
+    sign_in(commissioner_a)  # lands on their force's summary: the latest programme's version
+    changes = page.locator("#changes")
+    recording = changes.get_by_role("row", name=re.compile("Recording rate"))
+    expect(recording).to_contain_text("up 31.7 points")
+    expect(recording).to_contain_text("+20.6 to +42.2 points")
+    expect(recording).to_contain_text("Improved: the whole interval of the change is above zero")
+    changes.scroll_into_view_if_needed()
+    screenshot("changes-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    expect(page.locator("#changes")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot("changes-375")
