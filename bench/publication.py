@@ -19,8 +19,8 @@ rendering the same version's HTML page (best of RUNS, caches bypassed):
 BENCH_SIZE=smoke: 5,000 cases, 2 clients for 1 s. DASHBOARD_CLIENTS and
 DASHBOARD_SECONDS change the load as for ``bench.dashboard``. The server has no Redis,
 as in ``bench.dashboard``; PUBLICATION_BENCH_REDIS_URL gives it one, as production has
-(sessions are then read from it: see docs/publication.md). The floor and the clients
-are the same either way.
+(which versions a reader may see is then kept in it: see docs/publication.md). The floor
+and the clients are the same either way.
 """
 
 import http.client

@@ -232,13 +232,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# With Redis, every worker shares one cache, so a session is read from it and written
-# through to the database: a page no longer asks the database for the session, and
-# ending a session (signing out, ``end_sessions_of``) deletes both copies. A cache of
-# each process's own (the embedded default) could keep a session another process ended,
-# so sessions stay in the database there.
-if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions stay in the database (Django's default engine), with or without Redis: a copy
+# in the cache that outlived a failed delete (Redis away while someone signed out, or
+# while ``end_sessions_of`` ended a deactivated person's sessions) would bring the
+# session back with Redis, and an unreachable Redis must not sign everyone out.
 
 # Celery: over Redis when it is configured, otherwise run in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -10,7 +10,8 @@ renews, making every older answer unreachable at once. A reader deactivated or m
 to another force has another scope, and so another key.
 
 A cache of each process's own (the embedded default) could not hear of a change made in
-another process, so there every lookup asks the database.
+another process, so there every lookup asks the database. A renewal made while Redis
+is unreachable is lost, so an answer is kept for ``KEPT_SECONDS`` at most.
 """
 
 import contextlib
@@ -27,6 +28,9 @@ from inspect_app.inspections.models import Inspection
 from inspect_app.publication.models import PublishedVersion
 
 GENERATION_KEY = "published-lookups:generation"
+#: A kept answer is asked again after this long even without a change: a renewal lost
+#: while Redis was unreachable cannot leave an answer standing for longer.
+KEPT_SECONDS = 5 * 60
 
 
 def shared_cache() -> bool:
@@ -51,7 +55,7 @@ def kept(what, user, build):
     if found is None:
         found = build()
         with contextlib.suppress(Exception):
-            cache.set(key, found, None)
+            cache.set(key, found, KEPT_SECONDS)
     return found
 
 
