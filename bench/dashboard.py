@@ -94,10 +94,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def serve(database_url):
-    """gunicorn on a free loopback port with production settings; returns (process, port)."""
+def serve(database_url, redis_url=None):
+    """gunicorn on a free loopback port with production settings; returns (process, port).
+
+    Without Redis by default; ``redis_url`` gives the server the shared cache production
+    has (sessions and page bodies in Redis)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_QUEUE"}}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     env.update(
         INSPECT_ENV_FILE="",
         DATABASE_URL=database_url,

@@ -17,7 +17,10 @@ rendering the same version's HTML page (best of RUNS, caches bypassed):
     publication_pdf_over_html: ratio X (target 100)
 
 BENCH_SIZE=smoke: 5,000 cases, 2 clients for 1 s. DASHBOARD_CLIENTS and
-DASHBOARD_SECONDS change the load as for ``bench.dashboard``.
+DASHBOARD_SECONDS change the load as for ``bench.dashboard``. The server has no Redis,
+as in ``bench.dashboard``; PUBLICATION_BENCH_REDIS_URL gives it one, as production has
+(which versions a reader may see is then kept in it: see docs/publication.md). The floor
+and the clients are the same either way.
 """
 
 import http.client
@@ -108,7 +111,9 @@ def time_pdf_against_html(version):
 def main():
     password = secrets.token_urlsafe(24)
     database_url, version, key = prepare(password)
-    server, port = dashboard.serve(database_url)
+    redis_url = os.environ.get("PUBLICATION_BENCH_REDIS_URL") or None
+    server, port = dashboard.serve(database_url, redis_url=redis_url)
+    print(f"publication: server {'with Redis' if redis_url else 'without Redis'}", flush=True)
     failed = False
     try:
         cookie = dashboard.sign_in(

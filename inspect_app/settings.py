@@ -132,7 +132,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-in while a username/address pair is locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the person's force with them (one query a request).
+    "inspect_app.accounts.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -230,6 +231,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions stay in the database (Django's default engine), with or without Redis: a copy
+# in the cache that outlived a failed delete (Redis away while someone signed out, or
+# while ``end_sessions_of`` ended a deactivated person's sessions) would bring the
+# session back with Redis, and an unreachable Redis must not sign everyone out.
 
 # Celery: over Redis when it is configured, otherwise run in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

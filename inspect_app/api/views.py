@@ -6,11 +6,9 @@ and any published version; a commissioner reads their own force's published vers
 only, small counts suppressed, and nothing of another force (404).
 """
 
-import contextlib
 import json
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -83,15 +81,10 @@ def _live_document(request, stored, subject, **where):
 
 def _published(version):
     """A version's document as JSON bytes, made once and kept for good: it never changes."""
-    key = reading.version_key(version, "api")
-    try:
-        body = cache.get(key)
-    except Exception:  # an unreachable cache never takes the API down
-        body = None
-    if body is None:
-        body = json.dumps({"status": "published", **reading.document(version)}).encode()
-        with contextlib.suppress(Exception):
-            cache.set(key, body, None)
+    body = reading.kept_for_good(
+        reading.version_key(version, "api"),
+        lambda: json.dumps({"status": "published", **reading.document(version)}).encode(),
+    )
     return HttpResponse(body, content_type="application/json")
 
 
@@ -134,19 +127,22 @@ class InspectionFigures(ReadOnlyView):
         summary="One inspection's figures: live for staff, published for commissioners",
     )
     def get(self, request, slug):
-        inspection = Inspection.objects.visible_to(request.user).filter(slug=slug).first()
-        if inspection is None:
-            raise Http404("No such inspection.")
         number = _version_number(request)
         wants_published = request.query_params.get("published") in ("1", "true", "yes")
         if access.reads_live_figures(request.user) and not (wants_published or number):
+            inspection = Inspection.objects.visible_to(request.user).filter(slug=slug).first()
+            if inspection is None:
+                raise Http404("No such inspection.")
             stored = figures.stored_figures(request.user, inspection=inspection)
             return Response(_live_document(request, stored, inspection, inspection=slug))
-        versions = reading.versions_of(request.user, inspection)
-        version = versions.filter(number=number).first() if number else versions.last()
-        if version is None:
-            raise Http404("Not yet published." if number is None else "No such published version.")
-        return _published(version)
+        # The version and the right to read it in one query (a version is visible exactly
+        # when its inspection is); the reason for a 404 only when there is none.
+        version = reading.published_version(request.user, slug, number)
+        if version is not None:
+            return _published(version)
+        if not Inspection.objects.visible_to(request.user).filter(slug=slug).exists():
+            raise Http404("No such inspection.")
+        raise Http404("Not yet published." if number is None else "No such published version.")
 
 
 class ProgrammeFigures(ReadOnlyView):

@@ -290,19 +290,26 @@ def compute_programme_figures(programme_id: int, computed_at=None) -> list[Compl
     for region_id, tally in by_region.items():
         for metric in METRICS:
             made = figure(Scope.REGION, metric, tally, region_id=region_id)
-            _region_by_design(made, in_region[region_id], by_inspection, designed)
+            region_by_design(made, in_region[region_id], by_inspection, designed)
             figures.append(made)
     for metric in METRICS:
         figures.append(figure(Scope.PROGRAMME, metric, whole_programme))
         weighted = figure(Scope.PROGRAMME, metric, whole_programme, weighted=True)
-        combined = volume_weighted_rate(metric, inspections, by_inspection, designed)
-        if isinstance(combined, str):
-            weighted.unavailable_reason = combined
-        else:
-            combined.apply(weighted)
-            weighted.volume_total = combined.volume_total
+        weigh_by_volume(weighted, inspections, by_inspection, designed)
         figures.append(weighted)
     return figures
+
+
+def weigh_by_volume(weighted, inspections, by_inspection, designed) -> None:
+    """Make the unsaved programme figure ``weighted`` the volume-weighted rate of
+    ``inspections``, or keep why it cannot be made. The live figures and the programme
+    as published (``publication.as_published``) both come through here."""
+    combined = volume_weighted_rate(weighted.metric, inspections, by_inspection, designed)
+    if isinstance(combined, str):
+        weighted.unavailable_reason = combined
+    else:
+        combined.apply(weighted)
+        weighted.volume_total = combined.volume_total
 
 
 def volume_weighted_rate(metric, inspections, by_inspection, designed):
@@ -331,7 +338,7 @@ def volume_weighted_rate(metric, inspections, by_inspection, designed):
     return by_design.volume_weighted(sampled, metric, designed)
 
 
-def _region_by_design(made, members, by_inspection, designed) -> None:
+def region_by_design(made, members, by_inspection, designed) -> None:
     """A region with a force drawn by a plan: its forces combined as the programme's
     weighted figure combines them, since pooling their raw counts would give that force's
     heavily sampled strata too much say. Any other region keeps its pooled k / n."""

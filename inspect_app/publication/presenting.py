@@ -1,8 +1,9 @@
 """Published rows put into words, the same on the page, in the PDF and in the CSV notes.
 
-Nothing here works anything out: a published row already holds its rate, interval
+Nothing here works a figure out: a published row already holds its rate, interval
 and reliability as they were published; this names them, and says "fewer than 10
-cases — suppressed" where suppression hid them.
+cases — suppressed" where suppression hid them. The change since the last inspection
+is judged by the judgement code, on the two versions' frozen counts.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,10 @@ from django.conf import settings
 
 from inspect_app.compliance.figures import METRICS
 from inspect_app.compliance.models import Metric, Scope
-from inspect_app.publication.suppression import suppressed_text
+from inspect_app.core import judgement
+from inspect_app.judgement import comparison
+from inspect_app.judgement.rules import like_for_like
+from inspect_app.publication.suppression import minimum_count, suppressed_text
 
 
 def percent(value):
@@ -109,36 +113,117 @@ def by_offence_group(rows):
 
 @dataclass
 class Change:
-    """One figure against the same force's last published inspection, in points."""
+    """One figure against the same force's last published inspection: the change in
+    points with Newcombe's interval and a verdict, from the two versions' frozen counts.
+
+    ``judged`` is the judgement code's own comparison of the two counts (None where a
+    side is suppressed or missing: nothing is compared then, and ``reason`` says why).
+    """
 
     metric_label: str
     before: str
     now: str
-    points: float | None
+    judged: comparison.Change | None = None
+    reason: str = ""
+
+    @property
+    def difference(self):
+        return self.judged.difference if self.judged else None
+
+    @property
+    def points(self) -> float | None:
+        """b − a in percentage points, from the counts (k of n) the interval is about."""
+        if self.judged is None:
+            return None
+        j = self.judged
+        return (j.k_b / j.n_b - j.k_a / j.n_a) * 100
 
     @property
     def text(self):
         if self.points is None:
-            return "Not comparable: one of the two is suppressed or missing"
+            return self.reason
         if abs(self.points) < 0.05:
             return "No change"
         direction = "up" if self.points > 0 else "down"
         return f"{direction} {abs(self.points):.1f} points"
 
+    @property
+    def interval_text(self):
+        """The change's interval in points, signed: "-2.1 to +20.4 points"."""
+        if self.difference is None:
+            return ""
+        low, high = self.difference.ci_low * 100, self.difference.ci_high * 100
+        return f"{_signed(low)} to {_signed(high)} points"
 
-def changes(rows, previous_rows):
-    """Each of the six figures against the previous inspection's published figure."""
+    @property
+    def verdict(self) -> str | None:
+        return self.judged.verdict if self.judged else None
+
+    @property
+    def verdict_words(self) -> str:
+        return self.judged.verdict_words if self.judged else NOT_COMPARED
+
+
+#: Said where a change is not worked out: the reason is beside it.
+NOT_COMPARED = "Not compared"
+SUPPRESSED_SIDE = "Not compared: {which} figure is suppressed (fewer than {count} cases)"
+MISSING_SIDE = "Not compared: no figure in one of the two"
+
+
+def _signed(points):
+    # A hyphen-minus: the PDF's standard fonts have no minus sign.
+    if abs(points) < 0.05:
+        return "0.0"
+    return f"+{points:.1f}" if points > 0 else f"-{-points:.1f}"
+
+
+def changes(rows, previous_rows, *, same_rules=True, confidence=0.95):
+    """Each of the six figures against the previous inspection's published figure.
+
+    The change and its interval come from the judgement code (Newcombe's hybrid score
+    interval, its verdict words) on the frozen counts; where the two programmes counted
+    under different rules the change is shown untested ("not like for like"), and where
+    either side is suppressed it is not compared at all, so no count can be worked out.
+    """
     before = {r["metric"]: r for r in previous_rows if r["scope"] == Scope.INSPECTION}
     result = []
     for card in cards(rows):
         old = before.get(card.row["metric"])
         if old is None:
             continue
-        comparable = not card.suppressed and not old.get("suppressed")
-        points = (card.row["rate"] - old["rate"]) * 100 if comparable else None
         old_text = suppressed_text() if old.get("suppressed") else percent(old["rate"])
-        result.append(Change(card.name, old_text, card.rate_text, points))
+        shown = Change(card.name, old_text, card.rate_text)
+        if card.suppressed or old.get("suppressed"):
+            which = "this version's" if card.suppressed else "the last inspection's"
+            if card.suppressed and old.get("suppressed"):
+                which = "each"
+            shown.reason = SUPPRESSED_SIDE.format(which=which, count=minimum_count())
+        elif not (old["denominator"] and card.row["denominator"]):
+            shown.reason = MISSING_SIDE
+        else:
+            shown.judged = _judged(card.row, old, same_rules, confidence)
+        result.append(shown)
     return result
+
+
+def _judged(now, then, same_rules, confidence):
+    """judgement's comparison of two frozen counts, made as ``comparison.compare`` makes it."""
+    k_a, n_a = then["numerator"], then["denominator"]
+    k_b, n_b = now["numerator"], now["denominator"]
+    metric = now["metric"]
+    if not same_rules:
+        return comparison.Change(metric, k_a, n_a, k_b, n_b, None, judgement.NOT_LIKE_FOR_LIKE)
+    difference = judgement.newcombe_difference(k_a, n_a, k_b, n_b, float(confidence))
+    return comparison.Change(metric, k_a, n_a, k_b, n_b, difference, difference.verdict)
+
+
+def changes_since(version, rows, previous, previous_rows):
+    """``changes`` of ``version`` against ``previous`` (None: there is none), judged like
+    for like only when the two programmes counted under the same rules."""
+    if previous is None:
+        return []
+    same_rules = like_for_like(previous.inspection.programme, version.inspection.programme)
+    return changes(rows, previous_rows, same_rules=same_rules, confidence=version.confidence)
 
 
 def suppressed_count(rows):

@@ -9,6 +9,8 @@ and the suppression threshold.
 
 import contextlib
 import hashlib
+import threading
+from collections import OrderedDict
 
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
@@ -19,6 +21,7 @@ from inspect_app.compliance.figures import METRICS
 from inspect_app.compliance.models import Scope
 from inspect_app.compliance.report_rows import COLUMNS, UNRECORDED_KEYS, NotPublished
 from inspect_app.inspections.models import Inspection
+from inspect_app.publication import lookups
 from inspect_app.publication.models import PublishedFigure, PublishedVersion
 from inspect_app.publication.suppression import minimum_count, suppress
 
@@ -57,11 +60,49 @@ def version_key(version, *parts):
     return "published:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
+#: How many things made from versions (page bodies, CSVs, charts, API documents) each
+#: process keeps in its own memory, the most recently used.
+KEPT_IN_PROCESS = 256
+_in_process: OrderedDict = OrderedDict()
+_in_process_lock = threading.Lock()
+
+
+def kept_for_good(key, build):
+    """What ``build()`` makes of a version, under a ``version_key``: from this process's
+    memory, else the shared cache, else made now and kept in both.
+
+    A version never changes and its key names its content, so a copy in one process's
+    memory can never be out of date (unlike a lookup of which versions there are, see
+    ``lookups``); it saves fetching a whole page body from Redis on every request.
+    """
+    with _in_process_lock:
+        if key in _in_process:
+            _in_process.move_to_end(key)
+            return _in_process[key]
+    try:
+        made = cache.get(key)
+    except Exception:  # an unreachable cache never takes the page down
+        made = None
+    if made is None:
+        made = build()
+        with contextlib.suppress(Exception):  # for good: the version never changes
+            cache.set(key, made, None)
+    with _in_process_lock:
+        _in_process[key] = made
+        while len(_in_process) > KEPT_IN_PROCESS:
+            _in_process.popitem(last=False)
+    return made
+
+
 def versions_visible_to(user):
     """The published versions ``user`` may read: every one for staff, their force's for a
     commissioner, none for anyone else."""
-    return PublishedVersion.objects.visible_to(user).select_related(
-        "inspection__force", "inspection__programme", "published_by"
+    # The publisher is read for their name: never their password's hash, which would
+    # otherwise travel with every version kept in the cache (``lookups``).
+    return (
+        PublishedVersion.objects.visible_to(user)
+        .select_related("inspection__force", "inspection__programme", "published_by")
+        .defer("published_by__password")
     )
 
 
@@ -81,15 +122,49 @@ def versions_of(user, inspection):
 
 
 def version_or_404(user, inspection_slug, number=None):
-    """The version ``number`` (the latest when None) of an inspection ``user`` may read."""
-    inspection = Inspection.objects.visible_to(user).filter(slug=inspection_slug).first()
-    if inspection is None:
-        raise Http404("No such inspection.")
-    versions = versions_of(user, inspection)
-    version = versions.filter(number=number).first() if number is not None else versions.last()
+    """The version ``number`` (the latest when None) of an inspection ``user`` may read.
+
+    One query: a version is visible exactly when its inspection is (both are scoped by
+    the inspection's force, ``access.scope``), so asking for the version asks both.
+    """
+    version = published_version(user, inspection_slug, number)
     if version is None:
         raise Http404("No such published version.")
     return version
+
+
+def published_version(user, inspection_slug, number=None):
+    """The version ``number`` (the latest when None) of the inspection ``user`` may read,
+    or None."""
+    versions = versions_by_slug(user, inspection_slug)
+    if number is None:
+        return versions[-1] if versions else None
+    return next((each for each in versions if each.number == number), None)
+
+
+def versions_by_slug(user, inspection_slug):
+    """Every version of the inspection that ``user`` may read, oldest first."""
+    return lookups.kept(
+        ("inspection", inspection_slug),
+        user,
+        lambda: list(
+            versions_visible_to(user).filter(inspection__slug=inspection_slug).order_by("number")
+        ),
+    )
+
+
+def versions_of_force(user, force):
+    """Every version of ``force``'s inspections that ``user`` may read: the latest
+    programme first, then each inspection's oldest version first."""
+    return lookups.kept(
+        ("force", force.pk),
+        user,
+        lambda: list(
+            versions_visible_to(user)
+            .filter(inspection__force=force)
+            .order_by("-inspection__programme__year", "-inspection__programme__name", "number")
+        ),
+    )
 
 
 def latest_versions(user, inspections):

@@ -82,6 +82,26 @@ def _figure_table(shown, name_label, styles):
     return table
 
 
+def _changes_table(changes, styles):
+    cell = styles["cell"]
+    data = [["Figure", "Then", "Now", "Change", "Interval", "Verdict"]]
+    for change in changes:
+        data.append(
+            [
+                Paragraph(escape(change.metric_label), cell),
+                Paragraph(change.before, cell),
+                Paragraph(change.now, cell),
+                Paragraph(escape(change.text), cell),
+                Paragraph(escape(change.interval_text), cell),
+                Paragraph(escape(change.verdict_words), cell),
+            ]
+        )
+    widths = [0.2, 0.12, 0.12, 0.14, 0.16, 0.26]
+    table = Table(data, colWidths=[share * WIDTH for share in widths])
+    table.setStyle(TABLE_STYLE)
+    return table
+
+
 def force_report_pdf(version, progress=None) -> bytes:
     """The PDF of ``version``; ``progress(done, total)`` hears how far it has gone."""
     progress = progress or (lambda done, total: None)
@@ -90,7 +110,8 @@ def force_report_pdf(version, progress=None) -> bytes:
     rows = reading.published_rows(version)
     # The previous inspection as anyone reading this report may: published versions only.
     previous = reading.previous_published(version)
-    changes = presenting.changes(rows, reading.published_rows(previous)) if previous else []
+    previous_rows = reading.published_rows(previous) if previous else []
+    changes = presenting.changes_since(version, rows, previous, previous_rows)
     groups = presenting.by_offence_group(rows)
     total = 2 + len(groups)
     story = [
@@ -133,15 +154,13 @@ def force_report_pdf(version, progress=None) -> bytes:
         story.append(
             Paragraph(
                 f"Against {escape(previous.inspection.programme.name)} "
-                f"(version {previous.number}), in percentage points.",
+                f"(version {previous.number}), in percentage points, with the "
+                f"{version.confidence:.0%} interval of the change (Newcombe's hybrid score "
+                "interval, from the two versions' counts).",
                 styles["body"],
             )
         )
-        data = [["Figure", "Then", "Now", "Change"]]
-        data += [[c.metric_label, c.before, c.now, c.text] for c in changes]
-        table = Table(data, colWidths=[0.3 * WIDTH, 0.22 * WIDTH, 0.22 * WIDTH, 0.26 * WIDTH])
-        table.setStyle(TABLE_STYLE)
-        story.append(table)
+        story.append(_changes_table(changes, styles))
     story.append(PageBreak())
     story.append(Paragraph("By offence group", styles["h1"]))
     for index, (label, metric, members) in enumerate(groups, start=2):

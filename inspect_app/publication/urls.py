@@ -27,5 +27,10 @@ urlpatterns = [
         views.report_pdf,
         name="publication-pdf",
     ),
+    path(
+        "inspections/<slug:slug>/published/<int:number>/report-state.json",
+        views.report_state,
+        name="publication-pdf-state",
+    ),
     path("published/", views.open_data, name="publication-open-data"),
 ]

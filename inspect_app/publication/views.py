@@ -12,9 +12,10 @@ import logging
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
@@ -33,6 +34,8 @@ from inspect_app.publication.suppression import minimum_count, suppressed_text
 logger = logging.getLogger(__name__)
 
 CHART_NAMES = ("six", *METRICS)
+#: Without scripts the waiting page reloads itself this often (with them it polls).
+REPORT_REFRESH_SECONDS = 2
 
 
 def _visible_inspection(request, slug):
@@ -43,15 +46,7 @@ def _visible_inspection(request, slug):
 
 
 def _cached(key, build):
-    try:
-        kept = cache.get(key)
-    except Exception:  # an unreachable cache never takes the page down
-        kept = None
-    if kept is None:
-        kept = build()
-        with contextlib.suppress(Exception):  # for good: the version never changes
-            cache.set(key, kept, None)
-    return kept
+    return reading.kept_for_good(key, build)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -59,9 +54,7 @@ def _cached(key, build):
 
 def _versions_by_slug(request, slug):
     """(inspection, its versions this reader may see) in one query when it has any."""
-    versions = list(
-        reading.versions_visible_to(request.user).filter(inspection__slug=slug).order_by("number")
-    )
+    versions = reading.versions_by_slug(request.user, slug)
     if versions:
         return versions[0].inspection, versions
     return _visible_inspection(request, slug), []
@@ -128,7 +121,7 @@ def version_context(inspection, shown, versions, user):
         "cards": presenting.cards(rows),
         "groups": presenting.by_offence_group(rows),
         "previous": previous,
-        "changes": presenting.changes(rows, previous_rows),
+        "changes": presenting.changes_since(shown, rows, previous, previous_rows),
         "suppressed_count": presenting.suppressed_count(rows),
         "suppressed_text": suppressed_text(),
         "minimum_count": minimum_count(),
@@ -142,11 +135,7 @@ def force_summary(request, force):
     asked for (``?programme=``), else of the latest published; never live figures."""
     # Every version of the force in one query; its inspections, latest programme first.
     by_inspection = {}
-    for each in (
-        reading.versions_visible_to(request.user)
-        .filter(inspection__force=force)
-        .order_by("-inspection__programme__year", "-inspection__programme__name", "number")
-    ):
+    for each in reading.versions_of_force(request.user, force):
         by_inspection.setdefault(each.inspection_id, []).append(each)
     inspections = [versions[0].inspection for versions in by_inspection.values()]
     if not inspections:
@@ -251,13 +240,43 @@ def report_pdf(request, slug, number):
         return render(
             request,
             "publication/report_waiting.html",
-            {"version": shown, "inspection": shown.inspection, "done": done, "total": total},
+            {
+                "version": shown,
+                "inspection": shown.inspection,
+                "done": done,
+                "total": total,
+                "percent": _percent(done, total),
+                "refresh_seconds": REPORT_REFRESH_SECONDS,
+            },
         )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{shown.inspection.slug}-version-{shown.number}.pdf"'
     )
     return response
+
+
+def report_state(request, slug, number):
+    """How far the force report of a version has got, as JSON, for the waiting page's
+    script: ``ready`` once the PDF is made, with where to fetch it. Reading it never
+    starts a report (the PDF's own address does that)."""
+    shown = reading.version_or_404(request.user, slug, number)
+    pdf, progress = tasks.report_state(shown)
+    done, total = (1, 1) if pdf is not None else (progress or (0, 1))
+    return JsonResponse(
+        {
+            "ready": pdf is not None,
+            "queued": pdf is not None or progress is not None,
+            "done": done,
+            "total": total,
+            "percent": _percent(done, total),
+            "pdf_url": reverse("publication-pdf", args=[shown.inspection.slug, shown.number]),
+        }
+    )
+
+
+def _percent(done, total):
+    return max(0, min(100, round(100 * done / total))) if total else 0
 
 
 def _made_here(shown):

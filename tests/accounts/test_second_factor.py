@@ -72,7 +72,8 @@ def test_every_data_page_sends_an_unverified_person_on(
         response = client.get(url) if method == "GET" else client.post(url, {})
         # A program polls these, and a .json download is read by one: each gets an
         # answer it can read, not a form (``second_factor.wants_json``).
-        if name in ("batch-status", "inspection-extract-import-status") or url.endswith(".json"):
+        polled = ("batch-status", "inspection-extract-import-status", "publication-pdf-state")
+        if name in polled or url.endswith(".json"):
             if response.status_code != 403 or response["Content-Type"] != "application/json":
                 wrong.append(f"{url}: {response.status_code}")
         elif response.status_code != 302 or not response["Location"].startswith(goal):

@@ -120,3 +120,100 @@ def test_an_analyst_makes_a_token_by_clicking_and_pulls_the_published_json(
     expect(page.get_by_role("heading", level=2).first).to_contain_text("/api/v1/")
     screenshot("api-docs-1280")
     at_375(page, screenshot, "api-docs")
+
+
+def test_the_report_page_shows_its_progress_and_then_downloads_the_pdf(
+    page, live_server, sign_in, screenshot, inspection_a, lead_user, monkeypatch
+):
+    from django.core.cache import cache
+
+    from inspect_app.celery import app
+    from inspect_app.publication import tasks
+    from inspect_app.publication.publishing import publish
+
+    version = publish(signed_off_sample(inspection_a, lead_user), lead_user)
+    # As with a worker: the request queues the report (here, nowhere) and the page waits.
+    monkeypatch.setattr(tasks.make_force_report, "delay", lambda pk: None)
+    app.conf.task_always_eager = False  # put back by the tasks_run_in_process fixture
+    sign_in(lead_user)
+    open_inspection(page)
+    page.locator("#published-link").click()
+    page.get_by_role("link", name="The force report (PDF, A4)").click()
+    expect(page.get_by_role("heading", name="Preparing the force report")).to_be_visible()
+    bar = page.locator("#report-progress-bar")
+    expect(bar).to_have_attribute("value", "0")
+
+    cache.set(tasks.progress_key(version), (2, 4))  # the worker is half way
+    expect(page.locator("#report-progress")).to_contain_text("2 of 4 parts done")
+    assert bar.evaluate("b => b.value") == 50
+    screenshot("waiting-1280")
+    at_375(page, screenshot, "waiting")
+    with page.expect_download() as download:
+        tasks.make_force_report(version.pk)  # the worker finishes; the page fetches it
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+
+def test_a_lead_switches_the_programme_page_to_as_published_and_back(
+    page, live_server, sign_in, screenshot, inspection_a, inspection_b, lead_user
+):
+    from inspect_app.inspections.workflow import signoff
+    from inspect_app.publication.publishing import publish
+
+    signed_off_a = signed_off_sample(inspection_a, lead_user)
+    publish(signed_off_a, lead_user)
+    signoff.reopen(signed_off_a, lead_user)
+    many_reviewed_cases(signed_off_a, 30, offence_group="VAP", **UNRECORDED)
+    figures.recompute_programme(signed_off_a.programme_id)
+    sign_in(lead_user)
+    page.locator(".service-nav__link", has_text="National figures").click()
+    page.get_by_role("link", name=signed_off_a.programme.name).click()
+    forces = page.locator("#table-forces")
+    expect(page.locator("#live-or-published")).to_contain_text("live — draft, not published")
+    expect(forces.get_by_role("row", name=re.compile("Essex"))).to_contain_text("150")
+
+    page.get_by_role("link", name="As published", exact=True).click()
+    expect(page).to_have_url(re.compile(r"figures=published"))
+    expect(page.locator("#live-or-published")).to_contain_text("as published on")
+    essex = forces.get_by_role("row", name=re.compile("Essex"))
+    expect(essex).to_contain_text("120")
+    expect(essex).not_to_contain_text("150")
+    expect(forces.get_by_role("row", name=re.compile("Hertfordshire"))).to_contain_text(
+        "not yet published"
+    )
+    expect(page.locator(".estimate")).to_contain_text("110 of 120 cases")
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    screenshot("as-published-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()  # the charts are drawn for the width they load at
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot("as-published-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("link", name="Live", exact=True).click()
+    expect(page.locator("#live-or-published")).to_contain_text("live — draft, not published")
+    expect(forces.get_by_role("row", name=re.compile("Essex"))).to_contain_text("150")
+
+
+def test_the_version_page_shows_the_change_since_the_last_inspection_with_its_interval(
+    page, live_server, sign_in, screenshot, inspection_a, lead_user, commissioner_a
+):
+    from inspect_app.publication.publishing import publish
+    from tests.publication.test_changes import earlier_inspection
+
+    earlier_inspection(inspection_a.force, lead_user, recorded=60, unrecorded=40)
+    publish(signed_off_sample(inspection_a, lead_user), lead_user)
+    sign_in(commissioner_a)  # lands on their force's summary: the latest programme's version
+    changes = page.locator("#changes")
+    recording = changes.get_by_role("row", name=re.compile("Recording rate"))
+    expect(recording).to_contain_text("up 31.7 points")
+    expect(recording).to_contain_text("+20.6 to +42.2 points")
+    expect(recording).to_contain_text("Improved: the whole interval of the change is above zero")
+    changes.scroll_into_view_if_needed()
+    screenshot("changes-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    expect(page.locator("#changes")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot("changes-375")

@@ -153,8 +153,10 @@ def test_staff_open_a_programme_as_published_from_its_live_page(
     live = client.get(reverse("programme-detail", args=[signed_off_a.programme.slug]))
     text = live.content.decode()
     assert "live — draft, not published" in text
+    assert 'href="?figures=published"' in text
+    as_published = client.get(live.request["PATH_INFO"], {"figures": "published"})
     link = reverse("publication-open-data") + f"?programme={signed_off_a.programme.slug}"
-    assert link in text
+    assert link in as_published.content.decode()  # and every version from there
     published = client.get(link).content.decode()
     assert "91.7% (85.3% to 95.4%)" in published
     assert inspection_b.slug not in published  # never published: not listed

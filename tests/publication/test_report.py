@@ -129,3 +129,59 @@ def test_the_report_names_a_confirmed_alarm_as_it_stood_when_published(signed_of
 def test_a_report_without_confirmed_alarms_names_none(signed_off_a, lead_user):
     text = pdf_text(report.force_report_pdf(publish(signed_off_a, lead_user)))
     assert "Confirmed outliers" not in text
+
+
+def test_the_waiting_page_polls_the_report_state_and_refreshes_only_without_scripts(
+    client, signed_off_a, lead_user, monkeypatch
+):
+    from inspect_app.celery import app
+    from inspect_app.publication import tasks
+
+    version = publish(signed_off_a, lead_user)
+    monkeypatch.setattr(tasks.make_force_report, "delay", lambda pk: None)
+    client.force_login(lead_user)
+    state_url = reverse("publication-pdf-state", args=[signed_off_a.slug, 1])
+    pdf_url = reverse("publication-pdf", args=[signed_off_a.slug, 1])
+    assert client.get(state_url).json() == {
+        "ready": False,
+        "queued": False,
+        "done": 0,
+        "total": 1,
+        "percent": 0,
+        "pdf_url": pdf_url,
+    }
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        page = client.get(pdf_url).content.decode()
+    finally:
+        app.conf.task_always_eager = eager
+    assert f'data-report-state-url="{state_url}"' in page
+    assert '<progress id="report-progress-bar" max="100" value="0">' in page
+    assert "js/report-progress" in page
+    # The refresh is for people without scripts only: inside <noscript>, nowhere else.
+    assert page.count('http-equiv="refresh"') == 1
+    assert '<noscript><meta http-equiv="refresh"' in page
+
+    from django.core.cache import cache
+
+    cache.set(tasks.progress_key(version), (3, 4))
+    state = client.get(state_url).json()
+    assert (state["ready"], state["queued"], state["percent"]) == (False, True, 75)
+    assert client.get(state_url).json()["done"] == 3  # reading the state starts nothing
+    tasks.make_force_report(version.pk)
+    assert client.get(state_url).json()["ready"] is True
+
+
+def test_the_report_state_of_another_forces_version_is_refused(
+    client, signed_off_a, lead_user, commissioner_a, inspection_b
+):
+    from tests.publication.builders import frozen_version
+
+    frozen_version(inspection_b)
+    client.force_login(commissioner_a)
+    assert (
+        client.get(reverse("publication-pdf-state", args=[inspection_b.slug, 1])).status_code == 404
+    )
+    assert (
+        client.get(reverse("publication-pdf-state", args=[signed_off_a.slug, 9])).status_code == 404
+    )

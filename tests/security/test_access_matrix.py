@@ -107,6 +107,7 @@ PUBLICATION = {
     "publication-chart": row("GET", "chart", **STAFF_FIGURES),
     "publication-open-data": row("GET", None, **SIGNED_IN),
     "publication-pdf": row("GET", "version", **STAFF_FIGURES),
+    "publication-pdf-state": row("GET", "version", **STAFF_FIGURES),
     # The API answers a request without a session or token 401, never a sign-in page.
     "api-programmes": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
     "api-inspections": row("GET", None, **{**SIGNED_IN, "anonymous": "denied"}),
@@ -283,3 +284,20 @@ def test_only_admins_reach_django_admin(client, request, sides, role):
         else:
             assert response.status_code == 302, url
             assert response["Location"].startswith((reverse("admin:login"), reverse("login"))), url
+
+
+# Query parameters that choose what a page shows: each role gets what the page's row says.
+PARAMETER_VARIANTS = [("programme-detail", {"figures": "published"})]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_page_shown_another_way_is_guarded_as_the_page(client, request, sides, role):
+    user = request.getfixturevalue(ROLE_FIXTURES[role]) if role != "anonymous" else None
+    for name, query in PARAMETER_VARIANTS:
+        method, parameters, expected = EXPECTED[name]
+        for index, side in enumerate("AB"):
+            if user is not None:
+                client.force_login(user)
+            url = reverse(name, kwargs=PARAMETERS[parameters](sides[side]))
+            got = outcome(client.get(url, query))
+            assert got == expected[role][index], f"{url}?{query}: {got} for {role}"

@@ -12,7 +12,7 @@ from forces.models import OffenceGroup
 from inspect_app.accounts import access
 from inspect_app.accounts.decorators import allowed_if
 from inspect_app.compliance import figures
-from inspect_app.compliance.models import Design, Scope
+from inspect_app.compliance.models import ComplianceFigure, Design, Scope
 from inspect_app.core import judgement
 from inspect_app.dashboard.caching import figures_page, reader_scope, with_figures_version
 from inspect_app.dashboard.charts.bars import (
@@ -38,30 +38,63 @@ from inspect_app.dashboard.views.figure_page import (
 )
 from inspect_app.inspections.models import Programme
 from inspect_app.judgement.targets import target_of
+from inspect_app.publication import as_published
 
 # --- programme (national) ------------------------------------------------------------------
 
 
+#: ``?figures=published`` shows the programme as published; anything else, the live figures.
+FIGURES_PARAMETER = "figures"
+LIVE, PUBLISHED = "live", "published"
+
+
 @allowed_if(access.may_read_national_figures)
 def programme_detail(request, slug):
-    """The national picture: every force, offence group and region, and the weighted estimate."""
+    """The national picture: every force, offence group and region, and the weighted
+    estimate; live, or (``?figures=published``) each force's latest published version."""
     programme = get_object_or_404(
         with_figures_version(Programme.objects.visible_to(request.user)), slug=slug
     )
+    wanted = request.GET.get(FIGURES_PARAMETER, LIVE)
+    version = programme.figures_version
+    if wanted == PUBLISHED:
+        # Built from the published versions: a new one (not a recompute) makes it stale.
+        version = (PUBLISHED, as_published.publication_state(programme))
     return figures_page(
         request,
         page="programme",
         scope=reader_scope(request.user),
         parts=[programme.pk],
-        version=programme.figures_version,
-        build=lambda: _build_programme(request, programme),
+        version=version,
+        build=lambda: _build_programme(request, programme, wanted),
     )
 
 
-def _build_programme(request, programme):
+def _figures_switch(request, showing):
+    """The links between the live figures and the figures as published, keeping the rest
+    of the query string (the metric, the method, the filters)."""
+    links = {}
+    for choice in (LIVE, PUBLISHED):
+        query = request.GET.copy()
+        query.pop(FIGURES_PARAMETER, None)
+        for name in [name for name in query if name.endswith("-page")]:
+            query.pop(name)  # another set of rows: back to their first page
+        if choice == PUBLISHED:
+            query[FIGURES_PARAMETER] = PUBLISHED
+        links[choice] = f"?{query.urlencode()}" if query else "?"
+    return {"showing": showing, "live_url": links[LIVE], "published_url": links[PUBLISHED]}
+
+
+def _build_programme(request, programme, wanted=LIVE):
     page = FigurePage(request)
     metric = page.presentation.metric
     stored = figures.stored_figures(request.user, programme=programme)
+    if wanted not in (LIVE, PUBLISHED):
+        page.problems.append(
+            f"“{wanted[:20]}” is not a choice of figures: showing the live figures "
+            "(choose live or as published)."
+        )
+        wanted = LIVE
 
     force_filter = ForceFigureFilter(
         request.GET,
@@ -69,14 +102,17 @@ def _build_programme(request, programme):
         request=request,
     )
     page.problems += filter_problems(force_filter)
-    forces = force_rows(force_filter.qs, page.presentation)
-
-    wide = present_all(
-        stored.filter(scope__in=(Scope.REGION, Scope.PROGRAMME), metric=metric).order_by(
-            "region__name"
-        ),
-        page.presentation,
-    )
+    published = None
+    if wanted == LIVE:
+        forces = force_rows(force_filter.qs, page.presentation)
+        wide_figures = stored.filter(
+            scope__in=(Scope.REGION, Scope.PROGRAMME), metric=metric
+        ).order_by("region__name")
+        pooled_groups = pooled_offence_group_figures(stored, metric)
+    else:
+        published = as_published.programme_as_published(programme)
+        forces, wide_figures, pooled_groups = _as_published(published, metric, force_filter, page)
+    wide = present_all(wide_figures, page.presentation)
     regions = [row_from(p, name=p.figure.region.name) for p in by_scope(wide, Scope.REGION)]
     # Names the regions whose forces are weighted rather than pooled (a force was drawn).
     regions_by_design = sorted(
@@ -105,9 +141,7 @@ def _build_programme(request, programme):
             name=presented.figure.group_name,
             url=reverse("offence-detail", args=[programme.slug, presented.figure.group_code]),
         )
-        for presented in present_all(
-            pooled_offence_group_figures(stored, metric), page.presentation
-        )
+        for presented in present_all(pooled_groups, page.presentation)
     ]
 
     chart_list = []
@@ -153,6 +187,7 @@ def _build_programme(request, programme):
     )
     page.table("regions", FigureTable, regions, name_label="Region", exclude=("region",))
     suffix = "" if funnel_method == judgement.EXACT else f"-funnel-{funnel_method}"
+    suffix += "-as-published" if published is not None else ""
     download = page.export(f"{programme.slug}-{metric}{suffix}")
     if download is not None:
         return download
@@ -161,7 +196,11 @@ def _build_programme(request, programme):
         "dashboard/programme_detail.html",
         page.context(
             programme=programme,
-            has_figures=pooled is not None,
+            has_figures=pooled is not None if published is None else bool(published.versions),
+            switch=_figures_switch(request, wanted),
+            published=published,
+            # The options form keeps the figures chosen.
+            keep={FIGURES_PARAMETER: PUBLISHED} if published is not None else {},
             force_filter=force_filter,
             charts=chart_list,
             group_chart=group_chart,
@@ -176,6 +215,44 @@ def _build_programme(request, programme):
             offence_groups=OffenceGroup.objects.visible_to(request.user).order_by("name"),
         ),
     )
+
+
+def _as_published(published, metric, force_filter, page):
+    """(force figures, region and programme figures, pooled offence groups) of the
+    programme as published, the forces narrowed by the page's filter as the live ones
+    are; a force never published is listed as "not yet published"."""
+    region, name = None, ""
+    if force_filter.form.is_valid():
+        region = force_filter.form.cleaned_data.get("region")
+        name = (force_filter.form.cleaned_data.get("force") or "").casefold()
+
+    def kept(force):
+        return (region is None or force.region_id == region.pk) and name in force.name.casefold()
+
+    shown = [f for f in published.of(Scope.INSPECTION, metric) if kept(f.force)]
+    waiting = [
+        ComplianceFigure(
+            scope=Scope.INSPECTION,
+            metric=metric,
+            numerator=0,
+            denominator=0,
+            inspection=inspection,
+            force=inspection.force,
+            region=inspection.force.region,
+        )
+        for inspection in published.unpublished
+        if kept(inspection.force)
+    ]
+    forces = force_rows(shown, page.presentation)
+    for row in force_rows(waiting, page.presentation):
+        row.absent_reason = as_published.NOT_YET_PUBLISHED
+        forces.append(row)
+    forces.sort(key=lambda row: row.name)
+    wide = sorted(published.of(Scope.REGION, metric), key=lambda f: f.region.name)
+    wide += published.of(Scope.PROGRAMME, metric)
+    wide += published.of(Scope.PROGRAMME, metric, weighted=True)
+    groups = [g for g in published.groups if g.metric == metric]
+    return forces, wide, groups
 
 
 # --- offence group across forces -----------------------------------------------------------
