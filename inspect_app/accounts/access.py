@@ -337,23 +337,27 @@ def may_set_grade_bands(user):
     return _has(user, SETS_UP)
 
 
-def may_read_judgement(user, inspection):
+def may_read_judgement(user, inspection, *, known_published=False):
     """Whether ``user`` reads this inspection's judgement and findings: the inspectorate's
     staff always (live figures); a commissioner only their own force's, once it has a
-    published version, which is what they read, reopened for a correction or not."""
+    published version, which is what they read, reopened for a correction or not.
+
+    ``known_published``: the caller is showing one of the inspection's published
+    versions, so the question of whether there is one needs no query.
+    """
     if _has(user, STAFF):
         return True
     return (
         _has(user, FORCE_READERS)
         and user.force_id is not None
         and inspection.force_id == user.force_id
-        and inspection.published_versions.exists()
+        and (known_published or inspection.published_versions.exists())
     )
 
 
-def may_read_findings(user, inspection):
+def may_read_findings(user, inspection, *, known_published=False):
     """Whether ``user`` reads this inspection's findings and their status (as its judgement)."""
-    return may_read_judgement(user, inspection)
+    return may_read_judgement(user, inspection, known_published=known_published)
 
 
 def judges_against_every_force(user):

@@ -102,7 +102,9 @@ def _version_page(request, inspection, shown, versions):
             "body": mark_safe(body),
             "may_publish": access.may_publish(request.user),
             "reads_live": access.reads_live_figures(request.user),
-            "reads_findings": access.may_read_findings(request.user, inspection),
+            "reads_findings": access.may_read_findings(
+                request.user, inspection, known_published=True
+            ),
         },
     )
 
