@@ -29,15 +29,15 @@ def add_judgement(sender, programme, document, presented, **kwargs):
 def judge_figure(figure, ci_low, ci_high, targets, bands) -> dict:
     """versus_programme, funnel and funnel_side (and the grade, on the recording rate).
 
-    ``funnel_side`` (low or high) says which limit an alert or alarm lies beyond; within
-    the limits there is no side, and it is null."""
+    ``funnel_side`` (low or high, as interfaces.md gives it for every row) is the side of
+    the centre line the rate lies on: for an alert or alarm, the limit it lies beyond."""
     fields = {}
     target = targets.get(figure.metric)
     if target is not None:
         fields["versus_programme"] = judgement.versus(target.rate, ci_low, ci_high)
         level, side = judgement.funnel_position(figure.numerator, figure.denominator, target.rate)
         fields["funnel"] = level
-        fields["funnel_side"] = None if level == judgement.WITHIN else side
+        fields["funnel_side"] = side
     if bands and figure.metric == Metric.RECORDING_RATE:
         grade = grade_of(figure.numerator, figure.denominator, ci_low, ci_high, bands)
         fields.update(
