@@ -21,7 +21,7 @@ from inspect_app.accounts.decorators import allowed_if
 from inspect_app.core.spreadsheet import csv_text
 from inspect_app.inspections.models import Inspection
 from inspect_app.sampling import demo, drawing, extracts, naming, planning, progress, tasks
-from inspect_app.sampling.models import ExtractImport, PopulationExtract
+from inspect_app.sampling.models import ExtractImport, ImportStatus, PopulationExtract
 
 #: How often the import's progress page asks again, without JavaScript (seconds).
 REFRESH_SECONDS = 2
@@ -331,9 +331,17 @@ def _import_status(job) -> dict:
         percent = min(99, int(100 * rows_done / job.rows_expected))
     else:
         percent = 0
+    # What the bar's label says: the script polling the status keeps it up to date, so a
+    # page opened while the job waited does not go on saying so once the worker starts.
+    stage = (
+        "Checking and storing every record"
+        if job.status == ImportStatus.PROCESSING or rows_done
+        else "Waiting to start"
+    )
     return {
         "status": job.status,
         "status_label": job.get_status_display(),
+        "stage": stage,
         "finished": job.finished,
         "percent": percent,
         "rows_done": rows_done,

@@ -9,12 +9,14 @@
   var bar = box.querySelector("progress");
   var percent = box.querySelector("[data-percent]");
   var rowsDone = box.querySelector("[data-rows-done]");
+  var stage = box.querySelector("[data-stage]");
   var delay = 1000;
 
   function show(status) {
     if (bar) { bar.value = status.percent; bar.textContent = status.percent + "%"; }
     if (percent) { percent.textContent = status.percent; }
     if (rowsDone) { rowsDone.textContent = Number(status.rows_done || 0).toLocaleString("en-GB"); }
+    if (stage && status.stage) { stage.textContent = status.stage; }
   }
 
   function poll() {

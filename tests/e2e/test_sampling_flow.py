@@ -60,11 +60,14 @@ def test_an_admin_draws_the_sample_and_an_inspector_reviews_a_drawn_case(
     expect(page.get_by_role("heading", name=re.compile("^Importing"))).to_be_visible()
     bar = page.locator("#extract-progress-bar")
     expect(bar).to_have_attribute("value", "0")
+    label = page.locator("label[for=extract-progress-bar]")
+    expect(label).to_have_text("Waiting to start")
     job = ExtractImport.objects.get()
     assert queued == [job.pk] and job.rows_expected == 5000
     cached.write(tasks.progress_key(job.pk), {"rows_done": 2500})
     expect(bar).to_have_attribute("value", "50")  # the page polls, and moves the bar
     expect(page.locator("#extract-progress-text")).to_contain_text("2,500 records read")
+    expect(label).to_have_text("Checking and storing every record")  # and says it has begun
     both_widths(page, screenshot, "importing")
     tasks.run(job.pk)
     expect(page.locator("#extract-imported")).to_contain_text("5,000 records imported")
