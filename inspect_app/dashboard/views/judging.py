@@ -189,8 +189,7 @@ def _against_programme(user, inspection, own) -> list[FigureJudgement]:
             item.target, item.target_name = target.rate, target.name
             item.versus = judgement.versus(target.rate, item.ci_low, item.ci_high)
             level, side = judgement.funnel_position(item.numerator, item.denominator, target.rate)
-            item.funnel_level = level
-            item.funnel_side = None if level == judgement.WITHIN else side
+            item.funnel_level, item.funnel_side = level, side
             item.lowest, item.highest = min(spread[metric]), max(spread[metric])
         judged.append(item)
     return judged
@@ -290,10 +289,7 @@ def _published_figures(rows) -> dict[str, FigureJudgement]:
             suppressed=bool(row.get("suppressed")),
             versus=row.get("versus_programme") or "",
             funnel_level=row.get("funnel") or "",
-            # A version published before the side was left out within the limits has one.
-            funnel_side=None
-            if row.get("funnel") == judgement.WITHIN
-            else row.get("funnel_side") or None,
+            funnel_side=row.get("funnel_side") or None,
             grade=Grade(row["grade"], row["grade_certainty"], list(row["grades_possible"] or []))
             if row.get("grade")
             else None,
