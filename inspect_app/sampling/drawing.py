@@ -110,22 +110,20 @@ def stratum_records(extract: PopulationExtract, stratum: Stratum):
     return records
 
 
-def _in_reference_order(records) -> list[int]:
-    """The records' ids in code-point order of reference, whatever the database's collation."""
+def _in_reference_order(records) -> list[str]:
+    """The records' references in code-point order, whatever the database's collation."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        ordered = records.order_by(Collate("reference", "C")).values_list("pk")
+        ordered = records.order_by(Collate("reference", "C")).values_list("reference")
         sql, params = ordered.query.sql_with_params()
         with connection.cursor() as cursor:
-            # The sort of a stratum's references in memory, not in files on disk; the ids
-            # read straight from the cursor, not one by one through the queryset.
+            # The sort of a stratum's references in memory, not in files on disk; the
+            # references read straight from the cursor, not one by one through the queryset.
             cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
             cursor.execute(sql, params)
-            return [pk for (pk,) in cursor.fetchall()]
-    rows = list(records.values_list("reference", "pk"))
-    rows.sort()
-    return [pk for _, pk in rows]
+            return [reference for (reference,) in cursor.fetchall()]
+    return sorted(records.values_list("reference", flat=True))
 
 
 def _cases_for(inspection, records):
@@ -145,13 +143,19 @@ def _cases_for(inspection, records):
 def _draw_into(draw, stratum, extract, count, numbers, round_number, exclude_drawn=False):
     records = stratum_records(extract, stratum)
     if exclude_drawn:
-        records = records.filter(drawn__isnull=True)
-    ids = _in_reference_order(records)
-    picked = [ids[position] for position in choose(count, len(ids), numbers)]
-    chosen = list(PopulationRecord.objects.filter(pk__in=picked).order_by("reference"))
+        records = records.exclude(
+            reference__in=DrawnCase.objects.filter(draw=draw).values("reference")
+        )
+    references = _in_reference_order(records)
+    picked = [references[position] for position in choose(count, len(references), numbers)]
+    chosen = list(
+        PopulationRecord.objects.filter(extract=extract, reference__in=picked).order_by("reference")
+    )
     cases = SampledCase.objects.bulk_create(_cases_for(draw.inspection, chosen))
     DrawnCase.objects.bulk_create(
-        DrawnCase(draw=draw, stratum=stratum, record=record, case=case, round=round_number)
+        DrawnCase(
+            draw=draw, stratum=stratum, reference=record.reference, case=case, round=round_number
+        )
         for record, case in zip(chosen, cases, strict=True)
     )
     return len(chosen)
@@ -277,12 +281,12 @@ def listing(draw) -> list[dict]:
     counts = drawn_counts(draw)
     rows = (
         DrawnCase.objects.filter(draw=draw)
-        .select_related("stratum", "record")
-        .order_by("stratum__position", "record__reference")
+        .select_related("stratum")
+        .order_by("stratum__position", "reference")
     )
     return [
         {
-            "reference": drawn.record.reference,
+            "reference": drawn.reference,
             "stratum": drawn.stratum.label,
             "population": drawn.stratum.population,
             "sample": counts[drawn.stratum_id],

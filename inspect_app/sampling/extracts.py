@@ -1,12 +1,13 @@
 """Importing a force's whole extract into an inspection: all of it, or nothing.
 
 The file is read once, row by row (``extract_rows``). On PostgreSQL each
-checked row goes straight into the records table through COPY, in the
-import's transaction; on SQLite (the embedded default, small extracts) rows
-are written by ``bulk_create`` in chunks. Any error rolls the whole import
-back. A reference used twice is found by the table's unique index: when that
-stops the COPY, the file is read again to name every repeated reference with
-its rows, so the uploader sees every error at once.
+checked row goes straight through COPY into a new table of the extract's own,
+in the import's transaction, whose key is built once every row is in and which
+then becomes the extract's partition of the records table (``storage``); on
+SQLite (the embedded default, small extracts) rows are written by
+``bulk_create`` in chunks. Any error rolls the whole import back. A reference
+used twice is found when the key is built: the file is then read again to name
+every repeated reference with its rows, so the uploader sees every error at once.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils import timezone
 from forces.models import OffenceGroup
 from inspect_app.accounts import audit
 from inspect_app.accounts.models import AuditAction
-from inspect_app.sampling import extract_rows
+from inspect_app.sampling import extract_rows, storage
 from inspect_app.sampling.extract_rows import WHOLE_FILE, Errors, RowChecker
 from inspect_app.sampling.models import Draw, PopulationExtract, PopulationRecord
 
@@ -36,15 +37,6 @@ PROGRESS_EVERY = 20_000
 COPY_READ = 1 << 20
 _NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-COPY_COLUMNS = (
-    "extract_id",
-    "reference",
-    "record_type",
-    "reported_at",
-    "offence_group_id",
-    "route",
-    "summary",
-)
 
 
 class ExtractRefused(Exception):
@@ -161,23 +153,23 @@ def _escaped(value: str) -> str:
     return value.translate(_COPY_ESCAPES)
 
 
-def _copy_line(prefix: str, record) -> str:
-    """The record as a line of COPY text; ``prefix`` is the extract's id and a tab."""
+def _copy_line(record) -> str:
+    """The record as a line of COPY text (the extract's id is its table's default)."""
     _, reference, record_type, reported_at, group, route, summary = record
     no_group = group is None
     group = _NULL if no_group else group
     moment = reported_at.isoformat()
-    line = f"{prefix}{reference}\t{record_type}\t{moment}\t{group}\t{route}\t{summary}\n"
+    line = f"{reference}\t{record_type}\t{moment}\t{group}\t{route}\t{summary}\n"
     # The line's own tabs, newline and null mark are the only ones a plain row has: any
     # other (or a carriage return) is in a value, and only then is each value escaped.
     if (
         line.count("\\") != no_group
         or "\r" in line
-        or line.count("\t") != 6
+        or line.count("\t") != 5
         or line.count("\n") != 1
     ):
         line = (
-            f"{prefix}{_escaped(reference)}\t{record_type}\t{moment}\t{group}\t"
+            f"{_escaped(reference)}\t{record_type}\t{moment}\t{group}\t"
             f"{_escaped(route)}\t{_escaped(summary)}\n"
         )
     return line
@@ -190,9 +182,8 @@ class _CopySource(io.RawIOBase):
     the rest of the file is still read so that every error is found.
     """
 
-    def __init__(self, rows, extract_id, errors):
+    def __init__(self, rows, errors):
         self._rows = rows
-        self._prefix = f"{extract_id}\t"
         self._errors = errors
         self._pending = b""
         self.sent = 0
@@ -203,11 +194,11 @@ class _CopySource(io.RawIOBase):
     def read(self, size=-1):
         size = size if size and size > 0 else COPY_READ
         lines, length = [], len(self._pending)
-        prefix, errors, line_of = self._prefix, self._errors, _copy_line
+        errors, line_of = self._errors, _copy_line
         for record in self._rows:
             if errors:
                 continue
-            line = line_of(prefix, record)
+            line = line_of(record)
             lines.append(line)
             length += len(line)  # characters: at most the bytes they encode to
             if length >= size:
@@ -233,30 +224,26 @@ def _duplicates(path, errors: Errors) -> None:
 
 
 def _copy(path, extract, errors, progress) -> int:
-    source = _CopySource(checked_rows(path, errors, progress), extract.pk, errors)
+    source = _CopySource(checked_rows(path, errors, progress), errors)
     with connection.cursor() as cursor:
         # Dates without a zone are UK time: let the database read them so.
         cursor.execute("SET LOCAL TIME ZONE 'Europe/London'")
-        try:
-            with transaction.atomic():
-                cursor.copy_expert(
-                    f"COPY {PopulationRecord._meta.db_table} ({', '.join(COPY_COLUMNS)}) "
-                    "FROM STDIN",
-                    source,
-                    COPY_READ,
-                )
-        except Exception as error:
-            # psycopg2's own error: COPY goes past Django's wrapping of database errors.
-            if not isinstance(error, IntegrityError) and getattr(error, "pgcode", "") != "23505":
-                raise
-            for _ in source._rows:  # finish reading, for every other error
-                pass
-            repeated = True
-        else:
-            repeated = False
-        # The index saw only the rows sent before the first error: when there is one,
-        # the whole file is read again for repeated references.
-        if repeated or errors:
+        table = storage.start_partition(cursor, extract.pk)
+        cursor.copy_expert(
+            f'COPY "{table}" ({", ".join(storage.COLUMNS)}) FROM STDIN WITH (FREEZE)',
+            source,
+            COPY_READ,
+        )
+        repeated = False
+        if not errors:
+            try:
+                with transaction.atomic():
+                    storage.finish_partition(cursor, extract.pk)
+            except IntegrityError:
+                repeated = True
+        # The import stops at the first error found while reading, before the key is built:
+        # the whole file is read again for repeated references, so every error is shown.
+        if errors or repeated:
             _duplicates(path, errors)
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
     return source.sent
@@ -328,7 +315,7 @@ def import_extract(
                 raise _file_error("the sample was drawn while this file was read")
             old = PopulationExtract.objects.filter(inspection=inspection).first()
             if old is not None:
-                old.records.all()._raw_delete(old.records.db)
+                storage.drop_records(old.pk)
                 old.delete()
             extract = PopulationExtract.objects.create(
                 inspection=inspection,

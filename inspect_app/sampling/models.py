@@ -46,15 +46,19 @@ class PopulationRecord(models.Model):
     """One record of a force's extract: what the sample is drawn from.
 
     Kept lean (no reviews, no history): an extract holds millions of them, and
-    only the drawn ones become sampled cases with reviews.
+    only the drawn ones become sampled cases with reviews. A record is known by
+    its extract and its reference, the table's primary key: no surrogate id.
+    On PostgreSQL each extract's records are a partition of their own
+    (``sampling.storage``), loaded by COPY before its key is built, and replaced or
+    deleted whole.
     """
 
     # No database foreign keys on this table: each would be a trigger fired for every one
     # of millions of rows imported. The import checks the offence group of every row and
-    # writes its extract itself; deleting an extract deletes its records with it. Only
-    # the indexes the queries need, as every index is written for every row: each query
-    # reads one extract (the unique index's first column); none looks for an offence
-    # group's records across extracts.
+    # writes its extract itself; deleting an extract deletes its records with it. The one
+    # index is the key, (extract, reference): each query reads one extract, and none looks
+    # for an offence group's records across extracts.
+    pk = models.CompositePrimaryKey("extract", "reference")
     extract = models.ForeignKey(
         PopulationExtract,
         on_delete=models.CASCADE,
@@ -81,13 +85,6 @@ class PopulationRecord(models.Model):
     access_level = "casework"
     force_path = "extract__inspection__force"
     inspection_path = "extract__inspection"
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["extract", "reference"], name="population_reference_unique_in_extract"
-            ),
-        ]
 
     def __str__(self):
         return self.reference
@@ -210,13 +207,15 @@ class TopUp(models.Model):
 class DrawnCase(models.Model):
     """A record of the extract drawn into the sample, and the sampled case it became.
 
-    Its weight in the figures is its stratum's N_h over the records drawn from
-    that stratum (``design.drawn_counts``).
+    The record is the draw's extract's record with this reference. Its weight in
+    the figures is its stratum's N_h over the records drawn from that stratum
+    (``design.drawn_counts``). Once drawn, the extract cannot be replaced, so the
+    record stays.
     """
 
     draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="drawn")
     stratum = models.ForeignKey(Stratum, on_delete=models.RESTRICT, related_name="drawn")
-    record = models.OneToOneField(PopulationRecord, on_delete=models.RESTRICT, related_name="drawn")
+    reference = models.CharField(max_length=64)
     case = models.OneToOneField(
         "inspections.SampledCase", on_delete=models.CASCADE, related_name="drawn"
     )
@@ -228,10 +227,13 @@ class DrawnCase(models.Model):
     inspection_path = "draw__inspection"
 
     class Meta:
-        ordering = ["draw", "stratum", "record__reference"]
+        ordering = ["draw", "stratum", "reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "reference"], name="drawn_once_in_a_draw"),
+        ]
 
     def __str__(self):
-        return f"{self.record} in {self.stratum}"
+        return f"{self.reference} in {self.stratum}"
 
 
 class ImportStatus(models.TextChoices):

@@ -119,9 +119,9 @@ def test_a_top_up_draws_more_of_one_stratum_from_the_rest(inspection_a, tmp_path
     plan_for(inspection_a, tmp_path)
     draw = drawing.draw_sample(inspection_a, 2014)
     incident = Stratum.objects.get(plan=draw.plan, label="incident")
-    before = set(DrawnCase.objects.filter(stratum=incident).values_list("record_id", flat=True))
+    before = set(DrawnCase.objects.filter(stratum=incident).values_list("reference", flat=True))
     made = drawing.top_up(inspection_a, incident.pk, 3, reason="three records missing")
-    after = set(DrawnCase.objects.filter(stratum=incident).values_list("record_id", flat=True))
+    after = set(DrawnCase.objects.filter(stratum=incident).values_list("reference", flat=True))
     assert len(after) == 14 and before < after
     assert made.round == 1 and TopUp.objects.count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.SAMPLE_TOPPED_UP).count() == 1
