@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy
 from django.db import transaction
 from django.db.models import Count, Max
-from django.db.models.functions import Collate
 from django.utils import timezone
 
 from inspect_app.accounts import audit
@@ -39,8 +38,6 @@ from inspect_app.sampling.planning import FIELD_LOOKUPS, NO_VALUE, current_plan
 GENERATOR = "PCG64"
 MAX_SEED = 2**63 - 1
 _TWO_TO_64 = 1 << 64
-#: Enough for PostgreSQL to sort a few million references in memory.
-SORT_MEMORY = "256MB"
 
 
 class DrawRefused(Exception):
@@ -111,19 +108,20 @@ def stratum_records(extract: PopulationExtract, stratum: Stratum):
 
 
 def _in_reference_order(records) -> list[str]:
-    """The records' references in code-point order, whatever the database's collation."""
+    """The records' references in code-point order, whatever the database's collation.
+
+    Sorted here, not by the database: Python's order of strings is code-point order,
+    and its sort is quickest on the nearly sorted lists extracts mostly are.
+    """
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        ordered = records.order_by(Collate("reference", "C")).values_list("reference")
-        sql, params = ordered.query.sql_with_params()
-        with connection.cursor() as cursor:
-            # The sort of a stratum's references in memory, not in files on disk; the
-            # references read straight from the cursor, not one by one through the queryset.
-            cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
-            cursor.execute(sql, params)
-            return [reference for (reference,) in cursor.fetchall()]
-    return sorted(records.values_list("reference", flat=True))
+    sql, params = records.order_by().values_list("reference").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Read straight from the cursor, not one by one through the queryset.
+        cursor.execute(sql, params)
+        references = [reference for (reference,) in cursor.fetchall()]
+    references.sort()
+    return references
 
 
 def _cases_for(inspection, records):
