@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import sys
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -49,8 +48,6 @@ BLOCK_SIZE = 256 << 10
 #: About how many bytes of the file's values are checked at once: the few steps in
 #: Python that each check takes are made once for many blocks.
 PIECE_BYTES = 4 << 20
-#: What ``str.strip()`` takes off: every character Python calls a space.
-PYTHON_SPACES = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
 #: The date-time forms read here, all of which ``datetime.fromisoformat`` reads as naive.
 #: A year below 1000 is left to the row-by-row reading (year 0 is no date there).
 PLAIN_MOMENT = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
@@ -159,7 +156,9 @@ def _as_csv(table) -> bytes:
 
 
 def _strip(column):
-    return pc.utf8_trim(column, characters=PYTHON_SPACES)
+    # Arrow's spaces are Python's, the characters ``str.strip()`` takes off: a test
+    # holds the two to each other over every character.
+    return pc.utf8_trim_whitespace(column)
 
 
 def _any(mask) -> bool:

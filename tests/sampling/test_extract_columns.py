@@ -9,7 +9,9 @@ must really be read column-wise.
 import csv
 import datetime
 import io
+import sys
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -387,6 +389,30 @@ def test_the_future_is_now_in_uk_time(tmp_path):
 )
 def test_files_left_to_the_row_by_row_reading(tmp_path, content):
     assert column_wise(write(tmp_path, content)) is None
+
+
+def test_arrow_trims_the_spaces_python_strips_and_no_other_character():
+    characters = [chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code < 0xE000]
+    trimmed = extract_columns._strip(pa.array([f"{c}a{c}" for c in characters])).to_pylist()
+    assert trimmed == [f"{c}a{c}".strip() for c in characters]
+
+
+def test_a_value_beyond_the_header_s_last_named_column_is_not_plain(tmp_path):
+    # The header's last cell names no column: values under it must be blank.
+    header = HEADER + ",\n"
+    path = write(
+        tmp_path, header + "EX-1,incident,2016-01-02,,,, \nEX-2,incident,2016-01-02,,,,x\n"
+    )
+    assert row_by_row(path) is None
+    assert column_wise(path) is None
+    assert assert_agrees(write(tmp_path, header + "EX-1,incident,2016-01-02,,,,\u3000\n", "b.csv"))
+
+
+def test_a_header_arrow_reads_otherwise_is_not_plain(tmp_path, monkeypatch):
+    # No file is known to split differently; were one found, its header would show it.
+    path = write(tmp_path, HEADER + "\nEX-1,incident,2016-01-02,,,\n")
+    monkeypatch.setattr(extract_columns, "_header", lambda _: HEADER.upper().split(","))
+    assert column_wise(path) is None
 
 
 def test_a_header_alone_gives_no_records(tmp_path):
