@@ -1,10 +1,12 @@
 """Importing a force's whole extract into an inspection: all of it, or nothing.
 
-The file is read once, row by row (``extract_rows``). On PostgreSQL each
-checked row goes straight through COPY into a new table of the extract's own,
+On PostgreSQL the file goes through COPY into a new table of the extract's own,
 in the import's transaction, whose key is built once every row is in and which
-then becomes the extract's partition of the records table (``storage``); on
-SQLite (the embedded default, small extracts) rows are written by
+then becomes the extract's partition of the records table (``storage``). It is
+read column-wise (``extract_columns``) while every value is plain; at the first
+that is not, what was sent is thrown away and the file is read again row by row
+(``extract_rows``), the reading that names every error. On SQLite (the embedded
+default, small extracts) rows are read row by row and written by
 ``bulk_create`` in chunks. Any error rolls the whole import back. A reference
 used twice is found when the key is built: the file is then read again to name
 every repeated reference with its rows, so the uploader sees every error at once.
@@ -25,7 +27,7 @@ from django.utils import timezone
 from forces.models import OffenceGroup
 from inspect_app.accounts import audit
 from inspect_app.accounts.models import AuditAction
-from inspect_app.sampling import extract_rows, storage
+from inspect_app.sampling import extract_columns, extract_rows, storage
 from inspect_app.sampling.extract_rows import WHOLE_FILE, Errors, RowChecker
 from inspect_app.sampling.models import Draw, PopulationExtract, PopulationRecord
 
@@ -223,17 +225,64 @@ def _duplicates(path, errors: Errors) -> None:
             )
 
 
+class _PlainSource(io.RawIOBase):
+    """A file COPY reads from: the extract read column-wise, as CSV, while it stays plain.
+
+    At the first value the column-wise reading does not vouch for, the source
+    ends (COPY then finishes with what it was sent) and ``plain`` turns False:
+    the rows sent are thrown away and the file is read row by row instead.
+    """
+
+    def __init__(self, path, groups, now, progress):
+        self._batches = extract_columns.plain_batches(path, groups, now)
+        self._progress = progress
+        self._pending = b""
+        self.plain = True
+        self.sent = 0
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        size = size if size and size > 0 else COPY_READ
+        while len(self._pending) < size and self.plain:
+            try:
+                data, records, rows_read = next(self._batches)
+            except StopIteration:
+                break
+            except extract_columns.NotPlain:
+                self.plain, self._pending = False, b""
+                break
+            self._pending += data
+            self.sent += records
+            if self._progress is not None:
+                self._progress(rows_read)
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data if self.plain else b""
+
+
 def _copy(path, extract, errors, progress) -> int:
-    source = _CopySource(checked_rows(path, errors, progress), errors)
+    groups = _offence_groups()
+    columns = ", ".join(storage.COLUMNS)
     with connection.cursor() as cursor:
         # Dates without a zone are UK time: let the database read them so.
         cursor.execute("SET LOCAL TIME ZONE 'Europe/London'")
         table = storage.start_partition(cursor, extract.pk)
+        # FREEZE: the table is new in this transaction, so its rows can be written as
+        # visible to all at once, sparing every later reader the work of marking them so.
+        plain = _PlainSource(path, groups, timezone.now(), progress)
         cursor.copy_expert(
-            f'COPY "{table}" ({", ".join(storage.COLUMNS)}) FROM STDIN WITH (FREEZE)',
-            source,
-            COPY_READ,
+            f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv, FREEZE)', plain, COPY_READ
         )
+        if plain.plain:
+            sent = plain.sent
+        else:
+            storage.clear_partition(cursor, extract.pk)
+            source = _CopySource(checked_rows(path, errors, progress, groups), errors)
+            cursor.copy_expert(
+                f'COPY "{table}" ({columns}) FROM STDIN WITH (FREEZE)', source, COPY_READ
+            )
+            sent = source.sent
         repeated = False
         if not errors:
             try:
@@ -246,7 +295,7 @@ def _copy(path, extract, errors, progress) -> int:
         if errors or repeated:
             _duplicates(path, errors)
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
-    return source.sent
+    return sent
 
 
 def _bulk(path, extract, errors, progress) -> int:

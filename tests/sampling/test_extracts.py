@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from inspect_app.accounts.models import AuditAction, AuditEvent
-from inspect_app.sampling import extracts
+from inspect_app.sampling import extract_columns, extracts
 from inspect_app.sampling.models import PopulationExtract, PopulationRecord
 
 HEADER = "reference,record_type,reported_at,offence_group,route,summary\n"
@@ -17,6 +17,11 @@ def write(tmp_path, text, name="extract.csv"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _never_plain(path, groups, now):
+    raise extract_columns.NotPlain("read row by row")
+    yield  # a generator, as the real one is
 
 
 def good_rows(count, start=0):
@@ -226,6 +231,8 @@ def test_each_bad_cell_of_an_odd_row_is_reported_at_its_row(inspection_a, tmp_pa
 @pytest.mark.django_db
 def test_progress_is_told_the_rows_read_as_the_import_goes(inspection_a, tmp_path, monkeypatch):
     monkeypatch.setattr(extracts, "PROGRESS_EVERY", 3)
+    # Read row by row (the column-wise reading tells its progress a block at a time).
+    monkeypatch.setattr(extract_columns, "plain_batches", _never_plain)
     path = write(tmp_path, HEADER + good_rows(10))
     seen = []
     extracts.import_extract(path, inspection_a, filename="extract.csv", progress=seen.append)
