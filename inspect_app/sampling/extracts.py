@@ -229,8 +229,9 @@ class _PlainSource(io.RawIOBase):
     """A file COPY reads from: the extract read column-wise, as CSV, while it stays plain.
 
     At the first value the column-wise reading does not vouch for, the source
-    ends (COPY then finishes with what it was sent) and ``plain`` turns False:
-    the rows sent are thrown away and the file is read row by row instead.
+    ends at the end of the last block it had (COPY then finishes with what it
+    was sent) and ``plain`` turns False: the rows sent are thrown away and the
+    file is read row by row instead.
     """
 
     def __init__(self, path, groups, now, progress):
@@ -251,14 +252,16 @@ class _PlainSource(io.RawIOBase):
             except StopIteration:
                 break
             except extract_columns.NotPlain:
-                self.plain, self._pending = False, b""
+                # What is still pending is sent all the same, so that COPY ends at the end
+                # of a line rather than inside a value; the table is emptied afterwards.
+                self.plain = False
                 break
             self._pending += data
             self.sent += records
             if self._progress is not None:
                 self._progress(rows_read)
         data, self._pending = self._pending[:size], self._pending[size:]
-        return data if self.plain else b""
+        return data
 
 
 def _copy(path, extract, errors, progress) -> int:
@@ -294,6 +297,8 @@ def _copy(path, extract, errors, progress) -> int:
         # the whole file is read again for repeated references, so every error is shown.
         if errors or repeated:
             _duplicates(path, errors)
+        if repeated and not errors:  # the two readings disagree: never keep such a file
+            errors.add(1, WHOLE_FILE, "a reference is used twice in the extract")
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
     return sent
 

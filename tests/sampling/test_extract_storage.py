@@ -95,12 +95,28 @@ def test_a_plain_file_is_read_column_wise(inspection_a, tmp_path, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_value_that_is_not_plain_sends_the_file_row_by_row(inspection_a, tmp_path):
+def test_a_value_that_is_not_plain_sends_the_file_row_by_row(inspection_a, tmp_path, monkeypatch):
+    """Blocks already sent to COPY when the odd value comes are thrown away, not kept twice."""
+    monkeypatch.setattr(extract_columns, "BLOCK_SIZE", 2048)
+    monkeypatch.setattr(extract_columns, "PIECE_BYTES", 2048)
+    monkeypatch.setattr(extracts, "COPY_READ", 2048)
+    blocks = []
+    plain_batches = extract_columns.plain_batches
+
+    def counted(*args):
+        for batch in plain_batches(*args):
+            blocks.append(batch)
+            yield batch
+
+    monkeypatch.setattr(extract_columns, "plain_batches", counted)
     path = write(
         tmp_path,
         PLAIN_FILES["bench-like"] + "UK1,incident,01/03/2025 09:00,,,written the UK way\n",
     )
     assert extracts.import_extract(path, inspection_a, filename="extract.csv").records == 301
+    if connection.vendor == "postgresql":
+        assert len(blocks) > 1  # sent before the odd value was met
+    assert PopulationRecord.objects.count() == 301
     moment = PopulationRecord.objects.get(reference="UK1").reported_at
     assert moment == datetime.datetime(2025, 3, 1, 9, 0, tzinfo=datetime.UTC)
 
