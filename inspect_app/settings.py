@@ -232,10 +232,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Sessions stay in the database (Django's default engine), with or without Redis: a copy
+# Sessions stay in the database (Django's engine, read with one written query: see
+# inspect_app/accounts/session_store.py), with or without Redis: a copy
 # in the cache that outlived a failed delete (Redis away while someone signed out, or
 # while ``end_sessions_of`` ended a deactivated person's sessions) would bring the
 # session back with Redis, and an unreachable Redis must not sign everyone out.
+SESSION_ENGINE = "inspect_app.accounts.session_store"
 
 # Celery: over Redis when it is configured, otherwise run in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
