@@ -89,8 +89,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Which second factor, if any, this session has passed (request.user.is_verified()).
-    "django_otp.middleware.OTPMiddleware",
+    # Which second factor, if any, this session has passed (request.user.is_verified()):
+    # django-otp's, reading the device with its person in one query.
+    "inspect_app.accounts.backends.OTPMiddleware",
     # Every page needs a signed-in user unless it says otherwise (sign-in itself).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -16,8 +16,8 @@ from inspect_app.publication.publishing import publish
 
 pytestmark = pytest.mark.django_db
 
-#: The session, the person with their force, their second factor's device.
-SIGNED_IN = 3
+#: The session; their second factor's device with the person and their force.
+SIGNED_IN = 2
 
 
 @pytest.fixture
