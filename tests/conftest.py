@@ -98,9 +98,10 @@ def no_cached_pages():
         cache.clear()
     # Answers kept in this process's memory name a generation of the database, which a
     # rolled-back test may number again.
-    from inspect_app.publication import lookups
+    from inspect_app.publication import lookups, whole_pages
 
     lookups.forget()
+    whole_pages.forget()
     yield
 
 
