@@ -2,12 +2,12 @@
 
 Every published page asks which versions of an inspection (or of a force) its reader may
 read. The answer is a query scoped by ``visible_to``, and it changes only when something
-is published, a demonstration version removed, or an inspection changed (its slug, its
-force). So the answer is kept, under a key naming what decides it: the reader's figures
-scope (``access.figures_scope``: every force, or one force), what was asked, and a
-generation that each of those changes renews, making every older answer unreachable at
-once. A reader deactivated or moved to another force has another scope, and so another
-key.
+is published, a demonstration version removed, an inspection changed (its slug, its
+force) or a force renamed. So the answer is kept, under a key naming what decides it: the
+reader's figures scope (``access.figures_scope``: every force, or one force), what was
+asked, and a generation that each of those changes renews, making every older answer
+unreachable at once. A reader deactivated or moved to another force has another scope,
+and so another key.
 
 The generation lives where every process can read it: in the shared cache (Redis) when
 there is one, otherwise in the database (``LookupGeneration``: its last row, one added
@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from forces.models import Force
 from inspect_app.accounts import access
 from inspect_app.inspections.models import Inspection
 from inspect_app.publication.models import LookupGeneration, PublishedVersion
@@ -139,6 +140,7 @@ def renew():
 
 @receiver(post_save, sender=PublishedVersion)
 @receiver(post_delete, sender=PublishedVersion)
+@receiver(post_save, sender=Force)  # a force's versions are asked for by its slug
 @receiver(post_save, sender=Inspection)
 @receiver(post_delete, sender=Inspection)
 def _renew_on_change(sender, **kwargs):

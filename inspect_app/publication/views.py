@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from forces.models import Force
 from inspect_app.accounts import access
 from inspect_app.accounts.decorators import allowed_if
 from inspect_app.celery import app as celery_app
@@ -136,16 +137,21 @@ def version_context(inspection, shown, versions, user):
     }
 
 
-def force_summary(request, force):
-    """A commissioner's summary of their force: the published version of the programme
-    asked for (``?programme=``), else of the latest published; never live figures."""
-    # Every version of the force in one query; its inspections, latest programme first.
+def force_summary(request, slug):
+    """A commissioner's summary of the force ``slug``: the published version of the
+    programme asked for (``?programme=``), else of the latest published; never live
+    figures."""
+    # Every version of the force in one query (kept: ``lookups``); its inspections, latest
+    # programme first. A version is visible exactly when its force is, so the force comes
+    # with them; it is looked up on its own only when there is none to show.
     by_inspection = {}
-    for each in reading.versions_of_force(request.user, force):
+    for each in reading.versions_of_force(request.user, slug):
         by_inspection.setdefault(each.inspection_id, []).append(each)
     inspections = [versions[0].inspection for versions in by_inspection.values()]
     if not inspections:
+        force = get_object_or_404(Force.objects.visible_to(request.user), slug=slug)
         return render(request, "publication/force_not_yet_published.html", {"force": force})
+    force = inspections[0].force
     wanted = request.GET.get("programme")
     chosen = next((i for i in inspections if i.programme.slug == wanted), inspections[0])
     if wanted and chosen.programme.slug != wanted:

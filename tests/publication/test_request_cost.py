@@ -43,10 +43,10 @@ def test_a_commissioner_reads_a_published_version_in_one_query_past_signing_in(
         warm(client, url)
         with django_assert_max_num_queries(SIGNED_IN + 1):
             client.get(url)
-    # Their force's summary: the force page's own look-up, then the versions.
+    # Their force's summary: the versions, which bring the force with them.
     url = reverse("force-detail", args=[published.inspection.force.slug])
     warm(client, url)
-    with django_assert_max_num_queries(SIGNED_IN + 2):
+    with django_assert_max_num_queries(SIGNED_IN + 1):
         client.get(url)
 
 
