@@ -230,3 +230,30 @@ def test_what_is_made_of_a_version_is_kept_in_the_process_and_bounded(monkeypatc
     for name in "bcd":
         reading.kept_for_good(f"test-kept:{name}", lambda: "x")
     assert len(reading._in_process) == 2 and "test-kept:a" not in reading._in_process
+
+
+def test_a_force_summary_found_by_its_versions_shows_no_other_forces(
+    client, published, force_b, kept_anywhere
+):
+    from inspect_app.accounts.roles import Role
+    from tests.factories import UserFactory
+
+    other = UserFactory(
+        username="hertfordshire-commissioner", role=Role.COMMISSIONER, force=force_b
+    )
+    client.force_login(other)
+    assert (
+        client.get(reverse("force-detail", args=[published.inspection.force.slug])).status_code
+        == 404
+    )
+    own = client.get(reverse("force-detail", args=[force_b.slug]))
+    assert own.status_code == 200 and "not yet published" in own.content.decode().lower()
+    # The inspection moved to their force: its versions are theirs at once, and Essex's page
+    # has none to show.
+    inspection = published.inspection
+    inspection.force = force_b
+    inspection.save()
+    assert (
+        "published figures"
+        in client.get(reverse("force-detail", args=[force_b.slug])).content.decode()
+    )
