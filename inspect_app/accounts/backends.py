@@ -13,10 +13,12 @@ import contextvars
 
 from django.apps import apps
 from django.contrib.auth import SESSION_KEY, backends
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import middleware as otp_middleware
 from django_otp.models import Device
+
+from inspect_app.accounts import device_and_person
 
 #: The device read with its person for the request being read now (not across requests).
 _read_with_person = contextvars.ContextVar("device_read_with_person", default=None)
@@ -82,10 +84,8 @@ def _device_with_person(request):
         person = model._meta.get_field("user")
         if not issubclass(model, Device) or person.related_model is not backends.UserModel:
             return None
-        return (
-            model._default_manager.select_related("user__force")
-            .filter(pk=int(pk), user_id=user_id)
-            .first()
+        return device_and_person.read(
+            model, model._meta.pk.to_python(pk), backends.UserModel._meta.pk.to_python(user_id)
         )
-    except (ValueError, LookupError, FieldDoesNotExist):
+    except (ValueError, LookupError, FieldDoesNotExist, ValidationError):
         return None

@@ -67,3 +67,34 @@ def test_a_person_deactivated_is_refused_though_read_with_their_device(client, l
     type(lead_user).objects.filter(pk=lead_user.pk).update(is_active=False)
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def as_stored(instance):
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+def test_the_written_query_makes_the_instances_the_orm_makes(commissioner_a, lead_user):
+    from django.utils import timezone
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from inspect_app.accounts import device_and_person
+
+    commissioner_a.last_login = timezone.now()
+    commissioner_a.save()
+    device = authenticator_of(commissioner_a)
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now())
+    read = device_and_person.read(TOTPDevice, device.pk, commissioner_a.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert read.user.force.name == commissioner_a.force.name  # nothing more is asked
+    assert queries.captured_queries == []
+    orm = TOTPDevice.objects.select_related("user__force").get(pk=device.pk)
+    assert as_stored(read) == as_stored(orm)
+    assert as_stored(read.user) == as_stored(orm.user)
+    assert as_stored(read.user.force) == as_stored(orm.user.force)
+    assert read.user.check_password("x") is False and read.user.password == orm.user.password
+    # A person without a force, another kind of device; and never someone else's device.
+    static = StaticDevice.objects.create(user=lead_user, name="recovery codes", confirmed=True)
+    read = device_and_person.read(StaticDevice, static.pk, lead_user.pk)
+    assert read.user.pk == lead_user.pk and read.user.force is None
+    assert device_and_person.read(StaticDevice, static.pk, commissioner_a.pk) is None
+    assert device_and_person.read(TOTPDevice, device.pk, lead_user.pk) is None
