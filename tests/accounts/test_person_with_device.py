@@ -77,13 +77,13 @@ def test_the_written_query_makes_the_instances_the_orm_makes(commissioner_a, lea
     from django.utils import timezone
     from django_otp.plugins.otp_static.models import StaticDevice
 
-    from inspect_app.accounts import device_and_person
+    from inspect_app.core import written
 
     commissioner_a.last_login = timezone.now()
     commissioner_a.save()
     device = authenticator_of(commissioner_a)
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now())
-    read = device_and_person.read(TOTPDevice, device.pk, commissioner_a.pk)
+    read = written.first(TOTPDevice, ("user", "force"), pk=device.pk, user_id=commissioner_a.pk)
     with CaptureQueriesContext(connection) as queries:
         assert read.user.force.name == commissioner_a.force.name  # nothing more is asked
     assert queries.captured_queries == []
@@ -94,7 +94,10 @@ def test_the_written_query_makes_the_instances_the_orm_makes(commissioner_a, lea
     assert read.user.check_password("x") is False and read.user.password == orm.user.password
     # A person without a force, another kind of device; and never someone else's device.
     static = StaticDevice.objects.create(user=lead_user, name="recovery codes", confirmed=True)
-    read = device_and_person.read(StaticDevice, static.pk, lead_user.pk)
+    read = written.first(StaticDevice, ("user", "force"), pk=static.pk, user_id=lead_user.pk)
     assert read.user.pk == lead_user.pk and read.user.force is None
-    assert device_and_person.read(StaticDevice, static.pk, commissioner_a.pk) is None
-    assert device_and_person.read(TOTPDevice, device.pk, lead_user.pk) is None
+    assert (
+        written.first(StaticDevice, ("user", "force"), pk=static.pk, user_id=commissioner_a.pk)
+        is None
+    )
+    assert written.first(TOTPDevice, ("user", "force"), pk=device.pk, user_id=lead_user.pk) is None
