@@ -257,3 +257,30 @@ def test_a_force_summary_found_by_its_versions_shows_no_other_forces(
         "published figures"
         in client.get(reverse("force-detail", args=[force_b.slug])).content.decode()
     )
+
+
+def test_an_unreachable_redis_leaves_every_published_page_working(
+    client, published, commissioner_a, settings
+):
+    # Nothing listens on the discard port: every cache call fails at once.
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+        }
+    }
+    client.force_login(commissioner_a)
+    slug = published.inspection.slug
+    for url in (
+        reverse("publication-version", args=[slug, 1]),
+        reverse("publication-latest", args=[slug]),
+        reverse("publication-csv", args=[slug, 1]),
+        reverse("force-detail", args=[published.inspection.force.slug]),
+    ):
+        for _ in range(2):  # built, then from whatever this process kept
+            assert client.get(url).status_code == 200, url
+    _, key = tokens.create(commissioner_a, "analysis")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = api.get(reverse("api-inspection-figures", args=[slug]))
+    assert response.status_code == 200 and response.json()["version"] == 1
