@@ -89,8 +89,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Which second factor, if any, this session has passed (request.user.is_verified()).
-    "django_otp.middleware.OTPMiddleware",
+    # Which second factor, if any, this session has passed (request.user.is_verified()):
+    # django-otp's, reading the device with its person in one query.
+    "inspect_app.accounts.backends.OTPMiddleware",
     # Every page needs a signed-in user unless it says otherwise (sign-in itself).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -232,10 +233,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Sessions stay in the database (Django's default engine), with or without Redis: a copy
+# Sessions stay in the database (Django's engine, read with one written query: see
+# inspect_app/accounts/session_store.py), with or without Redis: a copy
 # in the cache that outlived a failed delete (Redis away while someone signed out, or
 # while ``end_sessions_of`` ended a deactivated person's sessions) would bring the
 # session back with Redis, and an unreachable Redis must not sign everyone out.
+SESSION_ENGINE = "inspect_app.accounts.session_store"
 
 # Celery: over Redis when it is configured, otherwise run in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -96,6 +96,12 @@ def no_cached_pages():
             client.delete(key)
     else:
         cache.clear()
+    # Answers kept in this process's memory name a generation of the database, which a
+    # rolled-back test may number again.
+    from inspect_app.publication import lookups, whole_pages
+
+    lookups.forget()
+    whole_pages.forget()
     yield
 
 

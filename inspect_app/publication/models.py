@@ -154,3 +154,21 @@ class PublishedFigure(models.Model):
     def __str__(self):
         counts = f"{self.numerator}/{self.denominator}"
         return f"{self.metric} of {self.inspection} (version id {self.version_id}): {counts}"
+
+
+class LookupGeneration(models.Model):
+    """A generation of the answers to "which published versions may this reader see".
+
+    ``publication.lookups`` keeps those answers in each process's memory under the
+    newest generation, and reads only that (the last row by its key) on every request
+    instead of asking the whole question again. Each change that can alter an answer adds
+    a row in the same transaction as the change, so no process sees the new generation
+    before the change is committed, and a change rolled back takes its row with it. Rows
+    are added, never updated, so two changes never wait on each other's lock; the token
+    (random) keeps a number reused after a rollback from naming an older answer.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return f"{self.pk}:{self.token}"

@@ -153,15 +153,15 @@ def versions_by_slug(user, inspection_slug):
     )
 
 
-def versions_of_force(user, force):
-    """Every version of ``force``'s inspections that ``user`` may read: the latest
-    programme first, then each inspection's oldest version first."""
+def versions_of_force(user, force_slug):
+    """Every version of the force ``force_slug``'s inspections that ``user`` may read: the
+    latest programme first, then each inspection's oldest version first."""
     return lookups.kept(
-        ("force", force.pk),
+        ("force", force_slug),
         user,
         lambda: list(
             versions_visible_to(user)
-            .filter(inspection__force=force)
+            .filter(inspection__force__slug=force_slug)
             .order_by("-inspection__programme__year", "-inspection__programme__name", "number")
         ),
     )

@@ -16,16 +16,16 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
+from forces.models import Force
 from inspect_app.accounts import access
 from inspect_app.accounts.decorators import allowed_if
 from inspect_app.celery import app as celery_app
 from inspect_app.compliance.figures import METRICS
 from inspect_app.compliance.report_rows import write_csv
 from inspect_app.inspections.models import Inspection
-from inspect_app.publication import charts, presenting, reading, tasks
+from inspect_app.publication import charts, presenting, reading, tasks, whole_pages
 from inspect_app.publication.publishing import PublishingError, publish
 from inspect_app.publication.reading import version_key
 from inspect_app.publication.report import force_report_pdf
@@ -86,27 +86,32 @@ def _not_yet_published(request, inspection):
 
 
 def _version_page(request, inspection, shown, versions):
+    body_key = version_key(shown, "page", len(versions), versions[-1].pk)
     body = _cached(
-        version_key(shown, "page", len(versions), versions[-1].pk),
+        body_key,
         lambda: render_to_string(
             "publication/_version_body.html",
             version_context(inspection, shown, versions, request.user),
         ),
     )
-    return render(
-        request,
-        "publication/version.html",
-        {
-            "inspection": inspection,
-            "version": shown,
-            "body": mark_safe(body),
-            "may_publish": access.may_publish(request.user),
-            "reads_live": access.reads_live_figures(request.user),
-            "reads_findings": access.may_read_findings(
-                request.user, inspection, known_published=True
-            ),
-        },
+    context = {
+        "inspection": inspection,
+        "version": shown,
+        "may_publish": access.may_publish(request.user),
+        "reads_live": access.reads_live_figures(request.user),
+        "reads_findings": access.may_read_findings(request.user, inspection, known_published=True),
+    }
+    publisher = shown.published_by
+    # Everything the frame around the body shows: the page is kept under it (whole_pages).
+    identity = (
+        body_key,
+        (inspection.pk, inspection.slug, inspection.status),
+        (str(inspection.programme), str(inspection.force)),
+        (shown.pk, shown.number),
+        (publisher.pk, publisher.get_full_name(), publisher.username) if publisher else None,
+        (context["may_publish"], context["reads_live"], context["reads_findings"]),
     )
+    return whole_pages.page(request, "publication/version.html", context, body, identity)
 
 
 def version_context(inspection, shown, versions, user):
@@ -132,16 +137,21 @@ def version_context(inspection, shown, versions, user):
     }
 
 
-def force_summary(request, force):
-    """A commissioner's summary of their force: the published version of the programme
-    asked for (``?programme=``), else of the latest published; never live figures."""
-    # Every version of the force in one query; its inspections, latest programme first.
+def force_summary(request, slug):
+    """A commissioner's summary of the force ``slug``: the published version of the
+    programme asked for (``?programme=``), else of the latest published; never live
+    figures."""
+    # Every version of the force in one query (kept: ``lookups``); its inspections, latest
+    # programme first. A version is visible exactly when its force is, so the force comes
+    # with them; it is looked up on its own only when there is none to show.
     by_inspection = {}
-    for each in reading.versions_of_force(request.user, force):
+    for each in reading.versions_of_force(request.user, slug):
         by_inspection.setdefault(each.inspection_id, []).append(each)
     inspections = [versions[0].inspection for versions in by_inspection.values()]
     if not inspections:
+        force = get_object_or_404(Force.objects.visible_to(request.user), slug=slug)
         return render(request, "publication/force_not_yet_published.html", {"force": force})
+    force = inspections[0].force
     wanted = request.GET.get("programme")
     chosen = next((i for i in inspections if i.programme.slug == wanted), inspections[0])
     if wanted and chosen.programme.slug != wanted:

@@ -31,12 +31,12 @@ from inspect_app.sampling import progress as sampling_progress
 
 def force_detail(request, slug):
     """A force's summary: its six figures, the same by offence group, and the trend."""
+    if access.reads_published_figures(request.user):  # never live figures: published only
+        return publication_views.force_summary(request, slug)
     force = get_object_or_404(
         with_figures_version(Force.objects.visible_to(request.user)),
         slug=slug,
     )
-    if access.reads_published_figures(request.user):  # never live figures: published only
-        return publication_views.force_summary(request, force)
     return figures_page(
         request,
         page="force",
