@@ -19,9 +19,11 @@ finds them.
 
 from __future__ import annotations
 
+import array
 import csv
 import datetime
 import io
+import itertools
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -46,8 +48,8 @@ from inspect_app.sampling.extract_rows import (
 #: length of file.
 BLOCK_SIZE = 256 << 10
 #: About how many bytes of the file's values are checked at once: the few steps in
-#: Python that each check takes are made once for many blocks.
-PIECE_BYTES = 4 << 20
+#: Python that each check takes are made once for several blocks.
+PIECE_BYTES = 1 << 20
 #: The date-time forms read here, all of which ``datetime.fromisoformat`` reads as naive.
 #: A year below 1000 is left to the row-by-row reading (year 0 is no date there).
 PLAIN_MOMENT = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
@@ -169,6 +171,40 @@ def _longest(column) -> int:
     return pc.max(pc.utf8_length(column)).as_py() or 0
 
 
+def _empty(column):
+    return pc.invert(pc.binary_length(column).cast(pa.bool_()))
+
+
+# Arrays of the few values looked up in Python are built from their buffers: pa.array
+# and pa.scalar import pandas (half a second) to ask whether they were given its objects.
+
+
+def _bits(flags) -> pa.Buffer:
+    packed = bytearray((len(flags) + 7) // 8)
+    for index, flag in enumerate(flags):
+        if flag:
+            packed[index >> 3] |= 1 << (index & 7)
+    return pa.py_buffer(packed)
+
+
+def _booleans(flags) -> pa.Array:
+    return pa.Array.from_buffers(pa.bool_(), len(flags), [None, _bits(flags)])
+
+
+def _integers(values) -> pa.Array:
+    """64-bit integers, null for None."""
+    data = array.array("q", [0 if value is None else value for value in values])
+    valid = _bits([value is not None for value in values])
+    return pa.Array.from_buffers(pa.int64(), len(values), [valid, pa.py_buffer(data)])
+
+
+def _strings(values) -> pa.Array:
+    encoded = [value.encode() for value in values]
+    offsets = array.array("i", itertools.accumulate(map(len, encoded), initial=0))
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.Array.from_buffers(pa.string(), len(values), [None, pa.py_buffer(offsets), data])
+
+
 class _Columns:
     """The checks of ``RowChecker.check``, made over a batch's columns at once.
 
@@ -196,13 +232,13 @@ class _Columns:
             if (pc.max(pc.binary_length(column)).as_py() or 0) > self.field_limit:
                 raise NotPlain("a value longer than the csv module reads")
         reference = _strip(self._raw(columns, "reference"))
-        empty = pc.equal(pc.utf8_length(reference), 0)
+        empty = _empty(reference)
         if _any(empty):
             # A row with no reference is skipped when it is blank, and an error otherwise.
             blank = empty
             for column in columns:
-                blank = pc.and_(blank, pc.equal(pc.utf8_length(_strip(column)), 0))
-            if not pc.all(pc.equal(empty, blank)).as_py():
+                blank = pc.and_(blank, _empty(_strip(column)))
+            if _any(pc.xor(empty, blank)):
                 raise NotPlain("a record without a reference")
             keep = pc.invert(blank)
             columns = [column.filter(keep) for column in columns]
@@ -229,7 +265,7 @@ class _Columns:
         """The column as written, or (for a column the header lacks) the empty cell."""
         position = self.positions.get(name)
         if position is None:
-            return pa.repeat(pa.scalar("", pa.string()), len(columns[0]))
+            return pc.utf8_slice_codeunits(columns[0], 0, 0)
         return columns[position]
 
     def _record_types(self, raw):
@@ -246,8 +282,8 @@ class _Columns:
                 self.record_types[value] = kind
             kinds.append(kind)
         indices = encoded.indices
-        needs = pa.array([kind in NEEDS_GROUP for kind in kinds], pa.bool_())
-        return pa.array(kinds, pa.string()).take(indices), needs.take(indices)
+        needs = _booleans([kind in NEEDS_GROUP for kind in kinds])
+        return _strings(kinds).take(indices), needs.take(indices)
 
     def _groups(self, raw, count):
         """Each record's offence group id, null for none."""
@@ -263,7 +299,7 @@ class _Columns:
                     raise NotPlain("not an offence group")
                 self.groups[value] = found
             ids.append(self.groups[value])
-        return pa.array(ids, pa.int64()).take(encoded.indices)
+        return _integers(ids).take(encoded.indices)
 
     def _moments(self, text):
         """Each date-time as ``isoformat()`` gives the one ``RowChecker`` reads."""
@@ -279,9 +315,11 @@ class _Columns:
             raise NotPlain("a date-time in the future")
         iso = pc.binary_replace_slice(moment.cast(pa.string()), 10, 11, "T")
         days = moment.cast(pa.date32())
-        changing = [day for day in pc.unique(days).to_pylist() if self._clocks_change_on(day)]
-        if changing:
-            iso = self._clock_change_days(text, iso, pc.is_in(days, pa.array(changing)))
+        distinct = pc.unique(days)
+        changing = [self._clocks_change_on(day) for day in distinct.to_pylist()]
+        if any(changing):
+            mask = pc.is_in(days, value_set=distinct.filter(_booleans(changing)))
+            iso = self._clock_change_days(text, iso, mask)
         return iso
 
     def _clocks_change_on(self, day) -> bool:
@@ -307,5 +345,5 @@ class _Columns:
             if errors:
                 raise NotPlain("a time the clocks skipped, or in the future")
             exact.append(moment.isoformat())
-        replaced = pa.array(exact, pa.string()).take(encoded.indices)
+        replaced = _strings(exact).take(encoded.indices)
         return pc.replace_with_mask(iso, mask, replaced)

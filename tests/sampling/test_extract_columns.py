@@ -9,7 +9,9 @@ must really be read column-wise.
 import csv
 import datetime
 import io
+import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -461,6 +463,28 @@ def test_a_file_given_more_offence_groups_reads_them(tmp_path):
     assert column_wise(path, groups={"robbery": 9}) == [
         ("EX-1", "oocd", "2016-01-02T00:00:00", "9", "", "")
     ]
+
+
+def test_reading_imports_no_pandas(tmp_path):
+    # Arrow imports pandas (half a second) the first time it converts a Python value; an
+    # import reads its extract in a fresh worker's process, so nothing here may convert one.
+    path = tmp_path / "extract.csv"
+    write_extract(path, 500)
+    script = (
+        "import datetime, sys\n"
+        "from inspect_app.sampling.extract_columns import plain_batches\n"
+        f"now = datetime.datetime({NOW.year}, {NOW.month}, {NOW.day}, tzinfo=datetime.UTC)\n"
+        f"assert sum(n for _, n, _ in plain_batches({str(path)!r}, {{'vap': 1}}, now)) == 500\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.strip() == "False"
 
 
 @pytest.mark.django_db
