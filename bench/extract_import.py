@@ -9,8 +9,9 @@
 * ``extract_import_memory: ratio R (target 1.2)`` — peak resident memory of
   that import over the peak of an import of 100,000 records: it streams;
 * ``extract_draw: ratio R (target 1)`` — seconds of work to draw a sample of
-  1,500 from the 1,000,000 records (``drawing.draw_sample``: each stratum's
-  record ids read in reference order, the choice, and the drawn cases made), over one second.
+  1,500 from the 1,000,000 records (``drawing.draw_sample``: the extract's
+  references read and put in order, the choice, and the drawn cases made), over
+  one second.
 
 Each import runs in a fresh subprocess so its peak memory is its own, against
 a database of its own, ``inspect_bench_extract`` on ``BENCH_POSTGRES``

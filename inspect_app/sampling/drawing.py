@@ -17,9 +17,12 @@ be drawn again.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
+
 import numpy
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import connection, transaction
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.utils import timezone
 
 from inspect_app.accounts import audit
@@ -91,70 +94,138 @@ def generator_for(seed: int, round_number: int = 0):
     return bits.jumped(round_number) if round_number else bits
 
 
-def stratum_records(extract: PopulationExtract, stratum: Stratum):
-    """The stratum's records of the extract (a queryset)."""
-    records = PopulationRecord.objects.filter(extract=extract)
+def stratum_filter(stratum: Stratum) -> Q:
+    """Which of an extract's records belong to ``stratum`` (a Q on PopulationRecord)."""
+    where = Q()
     for name, value in stratum.key.items():
-        lookup = FIELD_LOOKUPS[name]
-        if value == NO_VALUE:
-            records = (
-                records.filter(offence_group__isnull=True)
-                if name == "offence_group"
-                else records.filter(**{lookup: ""})
-            )
+        if value != NO_VALUE:
+            where &= Q(**{FIELD_LOOKUPS[name]: value})
+        elif name == "offence_group":
+            where &= Q(offence_group__isnull=True)
         else:
-            records = records.filter(**{lookup: value})
-    return records
+            where &= Q(**{FIELD_LOOKUPS[name]: ""})
+    return where
 
 
-def _in_reference_order(records) -> list[str]:
-    """The records' references in code-point order, whatever the database's collation.
+def _references_in_order(extract, strata, leave_out=None) -> dict[int, Sequence[str]]:
+    """Each stratum's references (id → list), in code-point order, whatever the database's
+    collation; ``leave_out`` (a queryset of references) are not among them.
 
-    Sorted here, not by the database: Python's order of strings is code-point order,
-    and its sort is quickest on the nearly sorted lists extracts mostly are.
+    Sorted here, not by the database, so that no collation can change the order.
+    On PostgreSQL the whole extract is read in one pass, each record tagged with its
+    stratum's place by the query, and sorted by Arrow, whose order of UTF-8 strings is
+    their bytes' and so their code points'. Elsewhere each stratum is read in turn and
+    sorted by Python, whose order of strings is code-point order too.
     """
-    from django.db import connection
+    records = PopulationRecord.objects.filter(extract=extract)
+    if leave_out is not None:
+        records = records.exclude(reference__in=leave_out)
+    if connection.vendor == "postgresql":
+        return _read_in_one_pass(records, strata)
+    return _read_stratum_by_stratum(records, strata)
 
-    sql, params = records.order_by().values_list("reference").query.sql_with_params()
+
+def _read_stratum_by_stratum(records, strata) -> dict[int, Sequence[str]]:
+    found = {}
+    for stratum in strata:
+        sql, params = (
+            records.filter(stratum_filter(stratum)).values_list("reference").query
+        ).sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found[stratum.pk] = sorted(reference for (reference,) in cursor.fetchall())
+    return found
+
+
+def _read_in_one_pass(records, strata) -> dict[int, Sequence[str]]:
+    import pyarrow
+    import pyarrow.compute
+    import pyarrow.csv
+
+    places = Case(
+        *(When(stratum_filter(stratum), then=Value(place)) for place, stratum in enumerate(strata)),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    query = records.annotate(place=places).values_list("place", "reference").order_by().query
+    sql, params = query.sql_with_params()
+    read = io.BytesIO()
     with connection.cursor() as cursor:
-        # Read straight from the cursor, not one by one through the queryset.
-        cursor.execute(sql, params)
-        references = [reference for (reference,) in cursor.fetchall()]
-    references.sort()
-    return references
+        # COPY has no parameters: mogrify quotes the plan's values into the query.
+        chosen = cursor.mogrify(sql, params).decode()
+        cursor.copy_expert(f"COPY ({chosen}) TO STDOUT WITH (FORMAT csv)", read)
+    if not read.tell():  # no record left to draw from
+        return {stratum.pk: [] for stratum in strata}
+    read.seek(0)
+    table = pyarrow.csv.read_csv(
+        read,
+        read_options=pyarrow.csv.ReadOptions(column_names=["place", "reference"]),
+        # A reference may hold a line break, which COPY quotes.
+        parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True),
+        convert_options=pyarrow.csv.ConvertOptions(
+            column_types={"place": pyarrow.int32(), "reference": pyarrow.string()},
+            strings_can_be_null=False,
+        ),
+    )
+    table = table.take(
+        pyarrow.compute.sort_indices(
+            table, sort_keys=[("place", "ascending"), ("reference", "ascending")]
+        )
+    )
+    tally = table["place"].value_counts()
+    counts = dict(
+        zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist(), strict=True)
+    )
+    # Records of no stratum (place −1) sort first; each stratum's follow in the plan's order.
+    found, start = {}, counts.get(-1, 0)
+    references = table["reference"].combine_chunks()
+    for place, stratum in enumerate(strata):
+        size = counts.get(place, 0)
+        found[stratum.pk] = _ArrowStrings(references.slice(start, size))
+        start += size
+    return found
+
+
+class _ArrowStrings(Sequence):
+    """A slice of an Arrow string array read as a sequence of str, one at a time."""
+
+    def __init__(self, array):
+        self._array = array
+
+    def __len__(self):
+        return len(self._array)
+
+    def __getitem__(self, position):
+        return self._array[position].as_py()
 
 
 def _cases_for(inspection, records):
     return [
         SampledCase(
             inspection=inspection,
-            reference=record.reference,
-            record_type=record.record_type,
-            reported_at=record.reported_at,
-            offence_group_id=record.offence_group_id,
-            summary=record.summary,
+            reference=reference,
+            record_type=record_type,
+            reported_at=reported_at,
+            offence_group_id=offence_group_id,
+            summary=summary,
         )
-        for record in records
+        for reference, record_type, reported_at, offence_group_id, summary in records
     ]
 
 
-def _draw_into(draw, stratum, extract, count, numbers, round_number, exclude_drawn=False):
-    records = stratum_records(extract, stratum)
-    if exclude_drawn:
-        records = records.exclude(
-            reference__in=DrawnCase.objects.filter(draw=draw).values("reference")
-        )
-    references = _in_reference_order(records)
+def _draw_into(draw, stratum, extract, count, numbers, round_number, references):
     picked = [references[position] for position in choose(count, len(references), numbers)]
     chosen = list(
-        PopulationRecord.objects.filter(extract=extract, reference__in=picked).order_by("reference")
+        PopulationRecord.objects.filter(extract=extract, reference__in=picked)
+        .order_by("reference")
+        .values_list("reference", "record_type", "reported_at", "offence_group_id", "summary")
     )
     cases = SampledCase.objects.bulk_create(_cases_for(draw.inspection, chosen))
     DrawnCase.objects.bulk_create(
         DrawnCase(
-            draw=draw, stratum=stratum, reference=record.reference, case=case, round=round_number
+            draw=draw, stratum=stratum, reference=case.reference, case=case, round=round_number
         )
-        for record, case in zip(chosen, cases, strict=True)
+        for case in cases
     )
     return len(chosen)
 
@@ -199,9 +270,13 @@ def draw_sample(inspection, seed, *, by=None, request=None) -> Draw:
             drawn_at=timezone.now(),
         )
         numbers = BoundedIntegers(generator_for(seed))
+        strata = list(plan.strata.order_by("position"))
+        references = _references_in_order(extract, strata)
         total = 0
-        for stratum in plan.strata.order_by("position"):
-            total += _draw_into(draw, stratum, extract, stratum.planned, numbers, 0)
+        for stratum in strata:
+            total += _draw_into(
+                draw, stratum, extract, stratum.planned, numbers, 0, references[stratum.pk]
+            )
         audit.record_change(
             AuditAction.SAMPLE_DRAWN,
             by=by,
@@ -240,7 +315,10 @@ def top_up(inspection, stratum_id, count, *, reason="", by=None, request=None) -
         last = draw.top_ups.aggregate(last=Max("round"))["last"] or 0
         round_number = last + 1
         numbers = BoundedIntegers(generator_for(draw.seed, round_number))
-        added = _draw_into(draw, stratum, extract, count, numbers, round_number, True)
+        not_drawn = _references_in_order(
+            extract, [stratum], DrawnCase.objects.filter(draw=draw).values("reference")
+        )[stratum.pk]
+        added = _draw_into(draw, stratum, extract, count, numbers, round_number, not_drawn)
         made = TopUp.objects.create(
             draw=draw,
             stratum=stratum,

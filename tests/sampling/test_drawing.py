@@ -234,3 +234,46 @@ def test_a_draw_after_the_extract_was_replaced_counts_its_strata_again(inspectio
     )
     numbers = drawing.BoundedIntegers(drawing.generator_for(3))
     assert drawn == _by_hand(rows, strata, [s.planned for s in strata], numbers)
+
+
+AWKWARD_REFERENCES = [
+    "b-1", "B-1", "a,2", 'a"3', "Ä-4", "é-5", "e-6", "z\\7", "ß-8", "𝔸-9", "a\n10", "a 11",
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_one_pass_reads_each_stratum_in_code_point_order_as_each_stratum_alone_does(
+    inspection_a, tmp_path
+):
+    import csv
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("one pass is PostgreSQL's")
+    path = tmp_path / "awkward.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER_LINE.strip().split(","))
+        for number, reference in enumerate(AWKWARD_REFERENCES):
+            kind = ("incident", "no_crime")[number % 2]
+            group = "VAP" if kind == "no_crime" else ""
+            route = ("control room", "")[number % 3 == 0]
+            writer.writerow([reference, kind, "2025-03-01 10:00", group, route, "story"])
+    extract = extracts.import_extract(path, inspection_a, filename="awkward.csv").extract
+    assert extract.records.count() == len(AWKWARD_REFERENCES)
+    plan = planning.save(
+        planning.propose(inspection_a, stratify_by=["record_type", "route"], margin=0.3, minimum=1)
+    )
+    strata = list(plan.strata.order_by("position"))
+    records = extract.records.all()
+    one_pass = drawing._read_in_one_pass(records, strata)
+    each_alone = drawing._read_stratum_by_stratum(records, strata)
+    assert {pk: list(found) for pk, found in one_pass.items()} == each_alone
+    every = sorted(reference for found in each_alone.values() for reference in found)
+    assert every == sorted(AWKWARD_REFERENCES)
+    # Code-point order, not a language's: capitals before small letters, accents after.
+    incidents = [s for s in strata if s.key == {"record_type": "incident", "route": "(none)"}]
+    assert list(one_pass[incidents[0].pk]) == sorted(
+        r for n, r in enumerate(AWKWARD_REFERENCES) if n % 2 == 0 and n % 3 == 0
+    )
