@@ -14,6 +14,7 @@ stratum and offence group, like the plain figures'.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -103,6 +104,35 @@ def estimates(reviews, rules, chains) -> dict[tuple[int, int | None, str], desig
     return found
 
 
+def worth(figure) -> tuple[float, float]:
+    """(k, n): what a figure is worth to a method made for a simple random sample of
+    k of n cases — the funnel's limits and its overdispersion, a grade's certainty, the
+    change since the last inspection.
+
+    A figure estimated by its sample's design is worth its weighted rate at its
+    effective sample size n* = p(1 − p)/v: the simple random sample that would give a
+    rate as precise (Kish's effective sample size, as its own interval is built). Its
+    raw counts would judge the strata sampled most heavily as if they were the force.
+    Any other figure is worth its counts.
+    """
+    return worth_of(
+        figure.numerator,
+        figure.denominator,
+        figure.weighted_rate if figure.design == figure.Design.STRATIFIED else None,
+        figure.effective_sample_size,
+    )
+
+
+def worth_of(numerator, denominator, weighted_rate, effective_sample_size) -> tuple[float, float]:
+    """``worth`` from the parts: a design-weighted rate and its n*, or else the counts."""
+    if weighted_rate is None or not effective_sample_size:
+        return numerator, denominator
+    if not math.isfinite(effective_sample_size):
+        return numerator, denominator
+    cases = float(effective_sample_size)
+    return min(cases, max(0.0, float(weighted_rate) * cases)), cases
+
+
 def apply(figure, estimate: design.DesignEstimate | None) -> None:
     """Give an unsaved figure its design-based rate (the raw counts stay as they are)."""
     if estimate is None:
@@ -181,3 +211,60 @@ def force_part(volume, figure, estimate) -> design.ForcePart:
     k, n = figure
     rate = k / n
     return design.ForcePart(volume=volume, rate=rate, variance=rate * (1 - rate) / n)
+
+
+@dataclass(frozen=True)
+class PooledPart:
+    """One force's part in a figure pooled across forces: its raw counts, and where it
+    was drawn by a plan its design-based rate and variance."""
+
+    numerator: int
+    denominator: int
+    rate: float | None = None
+    variance: float | None = None
+
+    @classmethod
+    def of(cls, figure) -> PooledPart:
+        """A stored (or as-published) figure's part."""
+        if figure.design == figure.Design.STRATIFIED and figure.weighted_rate is not None:
+            return cls(
+                figure.numerator,
+                figure.denominator,
+                figure.weighted_rate,
+                (figure.standard_error or 0.0) ** 2,
+            )
+        return cls(figure.numerator, figure.denominator)
+
+
+def pool(figure, parts: list[PooledPart]) -> None:
+    """Give an unsaved figure pooled across forces (its raw counts summed) the design,
+    where a force in it was drawn by a plan.
+
+    Pooling adds every force's cases, so each force counts for as many cases as it
+    judged; a drawn force's raw counts would give its most heavily sampled strata that
+    say. So the rate is Σ d_f p_f / Σ d_f, with a drawn force's design-based p_f and
+    any other's k_f / d_f, and the variance Σ (d_f / Σ d)² v_f. With no drawn force it
+    is the plain pooled k / n, and the figure is left as it is.
+    """
+    parts = [part for part in parts if part.denominator]
+    if not any(part.rate is not None for part in parts):
+        return
+    rate, standard_error = design.volume_weighted(
+        [
+            design.ForcePart(
+                volume=part.denominator,
+                rate=part.rate if part.rate is not None else part.numerator / part.denominator,
+                variance=part.variance
+                if part.rate is not None
+                else part.numerator * (part.denominator - part.numerator) / part.denominator**3,
+            )
+            for part in parts
+        ]
+    )
+    VolumeWeighted(
+        rate=rate,
+        standard_error=standard_error,
+        volume_total=0,
+        any_drawn=True,
+        denominator=sum(part.denominator for part in parts),
+    ).apply(figure)

@@ -145,6 +145,28 @@ def interval(
     return max(0.0, low), min(1.0, high)
 
 
+def check_worth(k: object, n: object) -> tuple[float, float]:
+    """k of n as reals: what a design-weighted figure is worth to a method made for a
+    simple random sample (k* = p·n* of n*) need not be whole."""
+    met, cases = stats._as_real("numerator", k), stats._as_real("denominator", n)
+    if met < 0 or cases < 0:
+        raise stats.StatsError(f"counts cannot be negative, got {k!r} of {n!r}")
+    if met > cases:
+        raise stats.StatsError(f"numerator ({k}) cannot exceed denominator ({n})")
+    return met, cases
+
+
+def wilson_worth(k: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson's score interval for a rate worth k of n cases (either may be fractional):
+    for whole counts, the plain Wilson interval; for k* of n*, a drawn figure's own."""
+    met, cases = check_worth(k, n)
+    if cases == 0:
+        raise stats.StatsError("cannot calculate an interval for an empty sample (denominator 0)")
+    if met.is_integer() and cases.is_integer():
+        return stats.proportion_interval(int(met), int(cases), "wilson", confidence)
+    return interval(met / cases, 0.0, cases, "wilson", confidence)
+
+
 @dataclass(frozen=True)
 class ForcePart:
     """One force's rate and variance (from whichever design it was sampled by) and its

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from inspect_app.core import stats
+from inspect_app.core import design, stats
 
 BETTER, SIMILAR, WORSE = "better", "similar", "worse"
 IMPROVED, NO_CHANGE, GOT_WORSE = "improved", "no significant change", "worse"
@@ -93,16 +93,19 @@ def newcombe_from_intervals(
 
 
 def newcombe_difference(
-    k_a: int, n_a: int, k_b: int, n_b: int, confidence: float = 0.95
+    k_a: float, n_a: float, k_b: float, n_b: float, confidence: float = 0.95
 ) -> Difference:
-    """Newcombe's hybrid score interval for p_b − p_a, two independent samples."""
-    a = stats.proportion(k_a, n_a, "wilson", confidence)
-    b = stats.proportion(k_b, n_b, "wilson", confidence)
-    if a is None or b is None:
+    """Newcombe's hybrid score interval for p_b − p_a, two independent samples.
+
+    Counts may be fractional: a design-weighted figure comes as its rate at its
+    effective sample size (``compliance.by_design.worth``), whose Wilson interval
+    is the one its own figure is shown with.
+    """
+    if not (design.check_worth(k_a, n_a)[1] and design.check_worth(k_b, n_b)[1]):
         raise JudgementError("a change needs cases in both inspections (n > 0)")
-    return newcombe_from_intervals(
-        a.rate, a.ci_low, a.ci_high, b.rate, b.ci_low, b.ci_high, confidence
-    )
+    low_a, high_a = design.wilson_worth(k_a, n_a, confidence)
+    low_b, high_b = design.wilson_worth(k_b, n_b, confidence)
+    return newcombe_from_intervals(k_a / n_a, low_a, high_a, k_b / n_b, low_b, high_b, confidence)
 
 
 def change_verdict(ci_low: float, ci_high: float) -> str:
@@ -186,10 +189,11 @@ def grade_for(rate: float, bands: Sequence[tuple[str, float]]) -> str:
     raise JudgementError(f"rate {rate} is below every band")
 
 
-def grade_certainty(k: int, n: int, bands: Sequence[tuple[str, float]]) -> float:
+def grade_certainty(k: float, n: float, bands: Sequence[tuple[str, float]]) -> float:
     """The probability that the true rate lies in the band k/n falls in, under the
-    Jeffreys posterior Beta(k + ½, n − k + ½)."""
-    k, n = stats._check_counts(k, n)
+    Jeffreys posterior Beta(k + ½, n − k + ½). A design-weighted figure comes as its
+    rate at its effective sample size, so k and n may be fractional."""
+    k, n = design.check_worth(k, n)
     if n == 0:
         raise JudgementError("a grade needs cases (n > 0)")
     grade = grade_for(k / n, bands)

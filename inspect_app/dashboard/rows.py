@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Sum
 from django.utils.html import format_html
 
-from inspect_app.compliance import figures
+from inspect_app.compliance import by_design, figures
 from inspect_app.compliance.models import ComplianceFigure, Scope
 from inspect_app.core import stats
 from inspect_app.dashboard.forms import Presentation
@@ -49,6 +48,18 @@ class FigureRow:
     #: better, similar or worse than the programme, where the page judges it.
     versus: str = ""
     sort_key: str = ""
+    #: The k of n the figure is judged at (its counts; for a figure drawn by a plan, its
+    #: weighted rate at its effective sample size: ``by_design.worth``). None: its counts.
+    worth: tuple[float, float] | None = None
+
+    @property
+    def judged_at(self) -> tuple[float, float]:
+        """(k, n) for the funnel: what the figure is worth as a simple random sample."""
+        return self.worth if self.worth is not None else (self.numerator, self.denominator)
+
+    @property
+    def weighted_by_design(self) -> bool:
+        return self.worth is not None and self.worth != (self.numerator, self.denominator)
 
     @property
     def available(self) -> bool:
@@ -212,6 +223,7 @@ def row_from(presented: figures.PresentedFigure, name: str, url: str = "", regio
         unrecorded=unrecorded[0],
         unrecorded_low=unrecorded[1],
         unrecorded_high=figures.finite_or_none(unrecorded[2]),
+        worth=by_design.worth(figure),
     )
 
 
@@ -238,26 +250,31 @@ def pooled_offence_group_figures(stored_offence_group_figures, metric) -> list[C
 
     The stored figures hold each offence group per inspection only; a
     programme-wide group figure is the sum of those counts (exactly how
-    compliance pools a region), read in one GROUP BY query. The result is
-    unsaved figures for ``figures.present``, so the interval maths stays in
-    compliance. Pooled, not weighted by volume: the pages say so.
+    compliance pools a region), or, where a force was drawn by a plan, the pooled
+    rate with that force's design-based rate in it (``by_design.pool``). The
+    result is unsaved figures for ``figures.present``, so the interval maths
+    stays in compliance. Pooled, not weighted by volume: the pages say so.
     """
-    totals = (
+    stored = (
         stored_offence_group_figures.filter(scope=Scope.OFFENCE_GROUP, metric=metric)
-        .values("offence_group_id", "offence_group__name", "offence_group__code")
-        .annotate(numerator_total=Sum("numerator"), denominator_total=Sum("denominator"))
-        .order_by("offence_group__name")
+        .select_related("offence_group")
+        .order_by("offence_group__name", "offence_group_id")
     )
+    by_group: dict[int, list] = {}
+    for figure in stored:
+        by_group.setdefault(figure.offence_group_id, []).append(figure)
     pooled = []
-    for total in totals:
+    for group_id, parts in by_group.items():
+        group = parts[0].offence_group
         figure = ComplianceFigure(
             scope=Scope.PROGRAMME,
             metric=metric,
-            numerator=total["numerator_total"] or 0,
-            denominator=total["denominator_total"] or 0,
-            offence_group_id=total["offence_group_id"],
+            numerator=sum(part.numerator for part in parts),
+            denominator=sum(part.denominator for part in parts),
+            offence_group_id=group_id,
         )
-        figure.group_name = total["offence_group__name"]
-        figure.group_code = total["offence_group__code"]
+        by_design.pool(figure, [by_design.PooledPart.of(part) for part in parts])
+        figure.group_name = group.name
+        figure.group_code = group.code
         pooled.append(figure)
     return pooled

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inspect_app.compliance import by_design
 from inspect_app.compliance.models import ComplianceFigure, Metric, Scope
 from inspect_app.core import judgement
 from inspect_app.judgement.rules import like_for_like
@@ -19,10 +20,12 @@ class Change:
     """One figure's change from inspection a to b."""
 
     metric: str
-    k_a: int
-    n_a: int
-    k_b: int
-    n_b: int
+    #: k of n on each side; fractional for a figure drawn by a plan (its rate at its
+    #: effective sample size).
+    k_a: float
+    n_a: float
+    k_b: float
+    n_b: float
     difference: judgement.Difference | None
     verdict: str | None
     reason: str = ""
@@ -54,9 +57,11 @@ def _rounded(value):
     return None if value is None else round(value, 5)
 
 
-def inspection_counts(inspection) -> dict[str, tuple[int, int]]:
+def inspection_counts(inspection) -> dict[str, tuple[float, float]]:
+    """Each figure's k of n, a figure drawn by a plan at what it is worth (its weighted
+    rate at its effective sample size: ``by_design.worth``)."""
     return {
-        figure.metric: (figure.numerator, figure.denominator)
+        figure.metric: by_design.worth(figure)
         for figure in ComplianceFigure.objects.filter(scope=Scope.INSPECTION, inspection=inspection)
     }
 

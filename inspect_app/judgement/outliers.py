@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from inspect_app.accounts import audit
 from inspect_app.accounts.models import AuditAction
-from inspect_app.compliance import figures
+from inspect_app.compliance import by_design, figures
 from inspect_app.compliance.models import Scope
 from inspect_app.core import judgement
 from inspect_app.judgement.models import OutlierCase, OutlierOutcome, OutlierStatus
@@ -36,13 +36,11 @@ def positions(programme, method=judgement.EXACT) -> list[tuple]:
     found = []
     for metric, target in sorted(programme_targets(programme).items()):
         points = funnel_points(programme, metric)
-        phi = judgement.dispersion_factor(
-            [(f.numerator, f.denominator) for f in points], target.rate
-        )
+        # A force drawn by a plan stands where its design-weighted figure is worth.
+        worth = {figure.pk: by_design.worth(figure) for figure in points}
+        phi = judgement.dispersion_factor(list(worth.values()), target.rate)
         for figure in points:
-            level, side = judgement.funnel_position(
-                figure.numerator, figure.denominator, target.rate, method, phi
-            )
+            level, side = judgement.funnel_position(*worth[figure.pk], target.rate, method, phi)
             if level != judgement.WITHIN:
                 found.append((figure, level, side, target.rate))
     return found

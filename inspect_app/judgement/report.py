@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
+from inspect_app.compliance import by_design
 from inspect_app.compliance.events import report_made
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.core import judgement
@@ -30,16 +31,17 @@ def judge_figure(figure, ci_low, ci_high, targets, bands) -> dict:
     """versus_programme, funnel and funnel_side (and the grade, on the recording rate).
 
     ``funnel_side`` (low or high, as interfaces.md gives it for every row) is the side of
-    the centre line the rate lies on: for an alert or alarm, the limit it lies beyond."""
+    the centre line the rate lies on: for an alert or alarm, the limit it lies beyond.
+    A figure drawn by a plan is judged at what it is worth (``by_design.worth``)."""
     fields = {}
     target = targets.get(figure.metric)
     if target is not None:
         fields["versus_programme"] = judgement.versus(target.rate, ci_low, ci_high)
-        level, side = judgement.funnel_position(figure.numerator, figure.denominator, target.rate)
+        level, side = judgement.funnel_position(*by_design.worth(figure), target.rate)
         fields["funnel"] = level
         fields["funnel_side"] = side
     if bands and figure.metric == Metric.RECORDING_RATE:
-        grade = grade_of(figure.numerator, figure.denominator, ci_low, ci_high, bands)
+        grade = grade_of(*by_design.worth(figure), ci_low, ci_high, bands)
         fields.update(
             grade=grade.grade,
             grade_certainty=round(grade.certainty, 5),

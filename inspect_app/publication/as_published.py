@@ -100,6 +100,7 @@ def programme_as_published(programme) -> AsPublished:
     whole = Counter()
     designed = {}
     groups: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    group_parts: dict[tuple[str, str, str], list] = defaultdict(list)
 
     def figure(scope, metric, tally, **where):
         numerator, denominator = tally[f"{metric}_numerator"], tally[f"{metric}_denominator"]
@@ -120,6 +121,14 @@ def programme_as_published(programme) -> AsPublished:
         }
         if row.scope == Scope.OFFENCE_GROUP:
             groups[row.offence_group, row.offence_group_name].update(counts)
+            estimate = design_estimate(row)
+            group_parts[row.offence_group, row.offence_group_name, row.metric].append(
+                by_design.PooledPart(row.numerator, row.denominator)
+                if estimate is None
+                else by_design.PooledPart(
+                    row.numerator, row.denominator, estimate.rate, estimate.variance
+                )
+            )
             continue
         by_inspection[inspection.pk].update(counts)
         by_region[inspection.force.region_id].update(counts)
@@ -145,6 +154,7 @@ def programme_as_published(programme) -> AsPublished:
             if tally[f"{metric}_denominator"]:
                 pooled = figure(Scope.PROGRAMME, metric, tally)
                 # One group over every force, pooled, as the live page pools it.
+                by_design.pool(pooled, group_parts[code, name, metric])
                 pooled.group_name, pooled.group_code = name or code, code
                 shown.groups.append(pooled)
     in_region = defaultdict(list)
@@ -171,22 +181,56 @@ def design_estimate(row) -> design.DesignEstimate | None:
     """A stratified force's design-based estimate as its version published it: the
     weighted rate, and the variance its published interval was built with (found again
     from the interval; the version keeps the rate and interval, not the variance)."""
-    if row.design != Design.STRATIFIED or row.rate is None or row.ci_low is None:
+    return published_estimate(
+        row.design,
+        row.rate,
+        row.ci_low,
+        row.ci_high,
+        row.numerator,
+        row.denominator,
+        row.version.method,
+        row.version.confidence,
+    )
+
+
+def published_estimate(
+    design_name, rate, ci_low, ci_high, numerator, denominator, method, confidence
+) -> design.DesignEstimate | None:
+    """``design_estimate`` from a published row's fields and its version's method."""
+    if design_name != Design.STRATIFIED or rate is None or ci_low is None:
         return None
-    rate = row.rate
-    method, confidence = row.version.method, row.version.confidence
     if rate <= 0 or rate >= 1:
         # No spread to measure: the interval fell back on the cases judged.
-        effective = float(row.denominator)
+        effective = float(denominator)
     else:
-        effective = _effective_size(rate, row.ci_low, row.ci_high, method, confidence)
+        effective = _effective_size(rate, ci_low, ci_high, method, confidence)
     variance = rate * (1 - rate) / effective if effective else 0.0
     return design.DesignEstimate(
         rate=rate,
         variance=variance,
         effective_sample_size=effective,
-        numerator=row.numerator,
-        denominator=row.denominator,
+        numerator=numerator,
+        denominator=denominator,
+    )
+
+
+def published_worth(row: dict, method, confidence) -> tuple[float, float]:
+    """A published row's k of n as ``by_design.worth`` gives it: a figure drawn by a plan
+    at its weighted rate and effective sample size, any other at its counts."""
+    estimate = published_estimate(
+        row.get("design"),
+        row["rate"],
+        row["ci_low"],
+        row["ci_high"],
+        row["numerator"],
+        row["denominator"],
+        method,
+        confidence,
+    )
+    if estimate is None:
+        return row["numerator"], row["denominator"]
+    return by_design.worth_of(
+        row["numerator"], row["denominator"], estimate.rate, estimate.effective_sample_size
     )
 
 

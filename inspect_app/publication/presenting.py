@@ -15,6 +15,7 @@ from inspect_app.compliance.models import Metric, Scope
 from inspect_app.core import judgement
 from inspect_app.judgement import comparison
 from inspect_app.judgement.rules import like_for_like
+from inspect_app.publication import as_published
 from inspect_app.publication.suppression import minimum_count, suppressed_text
 
 
@@ -177,14 +178,19 @@ def _signed(points):
     return f"+{points:.1f}" if points > 0 else f"-{-points:.1f}"
 
 
-def changes(rows, previous_rows, *, same_rules=True, confidence=0.95):
+def changes(rows, previous_rows, *, same_rules=True, confidence=0.95, made_by=None, then_by=None):
     """Each of the six figures against the previous inspection's published figure.
 
     The change and its interval come from the judgement code (Newcombe's hybrid score
     interval, its verdict words) on the frozen counts; where the two programmes counted
     under different rules the change is shown untested ("not like for like"), and where
     either side is suppressed it is not compared at all, so no count can be worked out.
+    A figure drawn by a plan is compared at what it is worth (its weighted rate at its
+    effective sample size), found from its interval: ``made_by`` and ``then_by`` are the
+    (method, confidence) each side's intervals were published with.
     """
+    made_by = made_by or ("wilson", 0.95)
+    then_by = then_by or made_by
     before = {r["metric"]: r for r in previous_rows if r["scope"] == Scope.INSPECTION}
     result = []
     for card in cards(rows):
@@ -201,16 +207,21 @@ def changes(rows, previous_rows, *, same_rules=True, confidence=0.95):
         elif not (old["denominator"] and card.row["denominator"]):
             shown.reason = MISSING_SIDE
         else:
-            shown.judged = _judged(card.row, old, same_rules, confidence)
+            shown.judged = _judged(
+                as_published.published_worth(card.row, *made_by),
+                as_published.published_worth(old, *then_by),
+                card.row["metric"],
+                same_rules,
+                confidence,
+            )
         result.append(shown)
     return result
 
 
-def _judged(now, then, same_rules, confidence):
-    """judgement's comparison of two frozen counts, made as ``comparison.compare`` makes it."""
-    k_a, n_a = then["numerator"], then["denominator"]
-    k_b, n_b = now["numerator"], now["denominator"]
-    metric = now["metric"]
+def _judged(now, then, metric, same_rules, confidence):
+    """judgement's comparison of two frozen k of n, made as ``comparison.compare`` makes it."""
+    k_a, n_a = then
+    k_b, n_b = now
     if not same_rules:
         return comparison.Change(metric, k_a, n_a, k_b, n_b, None, judgement.NOT_LIKE_FOR_LIKE)
     difference = judgement.newcombe_difference(k_a, n_a, k_b, n_b, float(confidence))
@@ -223,7 +234,14 @@ def changes_since(version, rows, previous, previous_rows):
     if previous is None:
         return []
     same_rules = like_for_like(previous.inspection.programme, version.inspection.programme)
-    return changes(rows, previous_rows, same_rules=same_rules, confidence=version.confidence)
+    return changes(
+        rows,
+        previous_rows,
+        same_rules=same_rules,
+        confidence=version.confidence,
+        made_by=(version.method, version.confidence),
+        then_by=(previous.method, previous.confidence),
+    )
 
 
 def suppressed_count(rows):

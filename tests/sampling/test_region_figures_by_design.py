@@ -16,9 +16,8 @@ from django.urls import reverse
 
 from forces.models import Force
 from inspect_app.inspections.models import CaseReview, SampledCase
-from inspect_app.sampling import drawing, planning
-from tests.factories import CaseReviewFactory, InspectionFactory, SampledCaseFactory
-from tests.sampling.helpers import small_extract
+from tests.factories import InspectionFactory
+from tests.sampling.helpers import draw_and_review, plain_cases
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -27,42 +26,6 @@ with warnings.catch_warnings():
 
 pytestmark = pytest.mark.django_db
 Z95 = 1.959963984540054
-
-
-def draw_and_review(inspection, tmp_path, reviewer):
-    """Essex drawn by route from 400 incidents: 40 online (sampled whole, half recorded),
-    360 from the control room (sampled at a low rate, nearly all recorded); a seventh of
-    the reviewed incidents should not have been recorded (outside the figure's domain)."""
-    small_extract(inspection, tmp_path, incidents=400, no_crimes=0)
-    records = inspection.extract.records.order_by("reference")
-    records.filter(pk__in=list(records.values_list("pk", flat=True)[:40])).update(route="online")
-    planning.save(
-        planning.propose(
-            inspection, stratify_by="route", margin=0.1, minimum=20, allocation_method="equal"
-        )
-    )
-    drawing.draw_sample(inspection, 2014)
-    cases = SampledCase.objects.filter(inspection=inspection).select_related("drawn__stratum")
-    for index, case in enumerate(cases.order_by("reference")):
-        online = case.drawn.stratum.label == "online"
-        should = index % 7 != 0
-        recorded = (index % 2 == 0) if online else (index % 11 != 0)
-        CaseReviewFactory(
-            case=case,
-            reviewer=reviewer,
-            should_record=should,
-            was_recorded=recorded if should else None,
-        )
-
-
-def plain_cases(inspection, reviewer, *, recorded, of):
-    for number in range(of):
-        CaseReviewFactory(
-            case=SampledCaseFactory(inspection=inspection, reference=f"{inspection.pk}-{number}"),
-            reviewer=reviewer,
-            should_record=True,
-            was_recorded=number < recorded,
-        )
 
 
 def samplics_estimate(inspection):

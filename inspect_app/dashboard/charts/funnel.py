@@ -30,6 +30,11 @@ from inspect_app.dashboard.charts.drawing import (
 from inspect_app.dashboard.forms import Presentation
 from inspect_app.dashboard.rows import NOT_RELIABLE, RELIABLE, FigureRow
 
+#: Beside a force drawn by a plan: why it stands where it does.
+DESIGN_WORDS = (
+    "Weighted by its sample's design: placed at the {worth:,.0f} cases drawn at random it is worth"
+)
+
 # 95% and 99.8% limits, drawn orange and red; only the wider makes an outlier.
 FUNNEL_LEVELS = (0.95, 0.998)
 OUTLIER_LEVEL = 0.998
@@ -78,17 +83,16 @@ def funnel_data(
     remembered, as they depend on nothing else.
     """
     counted = [row for row in rows if row.available]
-    largest = max((row.denominator for row in counted), default=10)
+    # A force drawn by a plan stands at the sample size its weighted figure is worth.
+    largest = max((row.judged_at[1] for row in counted), default=10)
     phi = 1.0
     if method == judgement.OVERDISPERSED:
-        points = [(row.numerator, row.denominator) for row in counted]
+        points = [row.judged_at for row in counted]
         phi = judgement.dispersion_factor(points, float(target_rate))
     curves = _funnel_curve(float(target_rate), int(largest), method, phi)
     outliers, positions = {}, {}
     for row in counted:
-        level, side = judgement.funnel_position(
-            row.numerator, row.denominator, float(target_rate), method, phi
-        )
+        level, side = judgement.funnel_position(*row.judged_at, float(target_rate), method, phi)
         positions[row.name] = (level, side)
         if level == judgement.ALARM:
             outliers[row.name] = "above" if side == judgement.HIGH else "below"
@@ -131,7 +135,7 @@ def _outlier_labels(rows: list[FigureRow], funnel: FunnelData, largest: int) -> 
     """
     labels = []
     steps = {"above": 0, "below": 0}
-    for row in sorted(rows, key=lambda row: row.denominator):
+    for row in sorted(rows, key=lambda row: row.judged_at[1]):
         direction = funnel.outliers.get(row.name)
         if not direction:
             continue
@@ -139,14 +143,14 @@ def _outlier_labels(rows: list[FigureRow], funnel: FunnelData, largest: int) -> 
         steps[direction] += 1
         labels.append(
             {
-                "x": row.denominator,
+                "x": row.judged_at[1],
                 "y": row.rate,
                 "text": f"{row.name} ({row.versus})" if row.versus else row.name,
                 "showarrow": True,
                 "arrowhead": 0,
                 "arrowwidth": 1,
                 "arrowcolor": OUTLINE_COLOUR,
-                "ax": -24 if row.denominator > largest / 2 else 24,
+                "ax": -24 if row.judged_at[1] > largest / 2 else 24,
                 "ay": offset if direction == "below" else -offset,
                 "bgcolor": BACKGROUND_COLOUR,
                 "borderpad": 2,
@@ -164,7 +168,7 @@ def _force_points(group, presentation, funnel, verdict, reliable) -> dict:
     name on the plot carries its verdict in words."""
     trace = {
         "type": "scatter",
-        "x": [row.denominator for row in group],
+        "x": [row.judged_at[1] for row in group],
         "y": [row.rate for row in group],
         "mode": "markers",
         "hoverinfo": "text",
@@ -183,6 +187,12 @@ def _force_points(group, presentation, funnel, verdict, reliable) -> dict:
             f"{VERSUS_LEGEND[verdict]}; {outlier_words(funnel.outliers.get(row.name, ''))}"
             for row in group
         ]
+    extra = [
+        f"{words}<br>{DESIGN_WORDS.format(worth=row.judged_at[1])}"
+        if row.weighted_by_design
+        else words
+        for row, words in zip(group, extra, strict=True)
+    ]
     trace["hovertext"] = [
         hover_text(row, presentation, words) for row, words in zip(group, extra, strict=True)
     ]
@@ -263,6 +273,15 @@ def funnel_chart(
         f"Limits around {target_name.lower()}: {percent(funnel.target_rate)}. "
         f"Forces outside the 99.8% limits: {names}."
     )
+    drawn = sorted(row.name for row in counted if row.weighted_by_design)
+    if drawn:
+        summary += (
+            f" {', '.join(drawn)} {'was' if len(drawn) == 1 else 'were'} drawn from "
+            f"{'its' if len(drawn) == 1 else 'their'} extract by a plan: "
+            f"{'its' if len(drawn) == 1 else 'each'} point is the figure weighted by the "
+            "sample's design, at the number of cases drawn at random it is worth (its "
+            "effective sample size)."
+        )
     if judged:
         summary += (
             " Each point is coloured and shaped by how the force compares with the "

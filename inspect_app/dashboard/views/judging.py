@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from inspect_app.accounts import access
-from inspect_app.compliance import figures
+from inspect_app.compliance import by_design, figures
 from inspect_app.compliance.models import Metric, Scope
 from inspect_app.core import judgement
 from inspect_app.dashboard.charts.funnel import position_words
@@ -29,7 +29,7 @@ from inspect_app.judgement.models import OutlierSide
 from inspect_app.judgement.outliers import confirmed_alarms
 from inspect_app.judgement.rules import like_for_like
 from inspect_app.judgement.targets import programme_targets
-from inspect_app.publication import reading
+from inspect_app.publication import as_published, reading
 from inspect_app.publication.suppression import suppressed_text
 
 CONFIDENCE = 0.95
@@ -57,6 +57,9 @@ class FigureJudgement:
     highest: float = 1.0
     #: The grade published with the recording rate (the live grade is worked out apart).
     grade: Grade | None = None
+    #: The k of n it is judged at: for a figure drawn by a plan, its weighted rate at its
+    #: effective sample size (``by_design.worth``); else its counts.
+    worth: tuple[float, float] | None = None
 
     @property
     def funnel(self) -> str:
@@ -126,9 +129,7 @@ def _live(user, inspection) -> JudgementReading:
     bands = current_bands(inspection.programme)
     grade = None
     if recording is not None:
-        grade = grade_of(
-            recording.numerator, recording.denominator, recording.ci_low, recording.ci_high, bands
-        )
+        grade = grade_of(*recording.worth, recording.ci_low, recording.ci_high, bands)
     inspections = Inspection.objects.visible_to(user)
     previous = previous_inspection(inspection, inspections)
     changes, same_rules = [], True
@@ -170,6 +171,7 @@ def _own_figures(user, inspection) -> dict[str, FigureJudgement]:
                 rate=shown.rate,
                 ci_low=shown.ci_low,
                 ci_high=shown.ci_high,
+                worth=by_design.worth(figure),
             )
     return {metric: own[metric] for metric in figures.METRICS if metric in own}
 
@@ -181,14 +183,15 @@ def _against_programme(user, inspection, own) -> list[FigureJudgement]:
         scope=Scope.INSPECTION
     ):
         if figure.denominator:
-            spread.setdefault(figure.metric, []).append(figure.numerator / figure.denominator)
+            met, cases = by_design.worth(figure)
+            spread.setdefault(figure.metric, []).append(met / cases)
     judged = []
     for metric, item in own.items():
         target = targets.get(metric)
         if target is not None:
             item.target, item.target_name = target.rate, target.name
             item.versus = judgement.versus(target.rate, item.ci_low, item.ci_high)
-            level, side = judgement.funnel_position(item.numerator, item.denominator, target.rate)
+            level, side = judgement.funnel_position(*item.worth, target.rate)
             item.funnel_level, item.funnel_side = level, side
             item.lowest, item.highest = min(spread[metric]), max(spread[metric])
         judged.append(item)
@@ -205,8 +208,7 @@ def _live_trend(user, inspection, inspections, against_all) -> list[dict]:
             continue
         target = programme_targets(other.programme).get(Metric.RECORDING_RATE)
         grade = grade_of(
-            figure.numerator,
-            figure.denominator,
+            *figure.worth,
             figure.ci_low,
             figure.ci_high,
             current_bands(other.programme),
@@ -233,7 +235,7 @@ def _programme_order(inspection):
 
 
 def _published(user, inspection, version) -> JudgementReading:
-    own = _published_figures(reading.published_rows(version))
+    own = _published_figures(reading.published_rows(version), version)
     recording_row = own.get(Metric.RECORDING_RATE)
     grade, grade_withheld = _published_grade(recording_row)
     previous_version = reading.previous_published(version)
@@ -241,7 +243,7 @@ def _published(user, inspection, version) -> JudgementReading:
     changes, same_rules, changes_withheld = [], True, {}
     if previous_version is not None:
         same_rules = like_for_like(previous.programme, inspection.programme)
-        before = _published_figures(reading.published_rows(previous_version))
+        before = _published_figures(reading.published_rows(previous_version), previous_version)
         withheld = {
             metric: f"Not compared: {suppressed_text()} in one of the two"
             for metric in set(before) | set(own)
@@ -272,12 +274,13 @@ def _published(user, inspection, version) -> JudgementReading:
     )
 
 
-def _published_figures(rows) -> dict[str, FigureJudgement]:
+def _published_figures(rows, version) -> dict[str, FigureJudgement]:
     """metric → the version's figure of the inspection as a whole, as published."""
     own = {}
     for row in rows:
         if row["scope"] != Scope.INSPECTION:
             continue
+        suppressed = bool(row.get("suppressed"))
         own[row["metric"]] = FigureJudgement(
             label=Metric(row["metric"]).label,
             metric=row["metric"],
@@ -286,13 +289,16 @@ def _published_figures(rows) -> dict[str, FigureJudgement]:
             rate=row["rate"],
             ci_low=row["ci_low"],
             ci_high=row["ci_high"],
-            suppressed=bool(row.get("suppressed")),
+            suppressed=suppressed,
             versus=row.get("versus_programme") or "",
             funnel_level=row.get("funnel") or "",
             funnel_side=row.get("funnel_side") or None,
             grade=Grade(row["grade"], row["grade_certainty"], list(row["grades_possible"] or []))
             if row.get("grade")
             else None,
+            worth=None
+            if suppressed
+            else as_published.published_worth(row, version.method, version.confidence),
         )
     return {metric: own[metric] for metric in figures.METRICS if metric in own}
 
@@ -305,12 +311,8 @@ def _published_grade(recording) -> tuple[Grade | None, str]:
     return recording.grade, ""
 
 
-def _counts(own) -> dict[str, tuple[int, int]]:
-    return {
-        metric: (item.numerator, item.denominator)
-        for metric, item in own.items()
-        if not item.suppressed
-    }
+def _counts(own) -> dict[str, tuple[float, float]]:
+    return {metric: item.worth for metric, item in own.items() if not item.suppressed}
 
 
 def _published_trend(user, inspection) -> list[dict]:
@@ -319,7 +321,9 @@ def _published_trend(user, inspection) -> list[dict]:
     latest = reading.latest_versions(user, chain)
     rows = []
     for version in sorted(latest.values(), key=lambda each: _programme_order(each.inspection)):
-        figure = _published_figures(reading.published_rows(version)).get(Metric.RECORDING_RATE)
+        figure = _published_figures(reading.published_rows(version), version).get(
+            Metric.RECORDING_RATE
+        )
         if figure is None:
             continue
         grade, _ = _published_grade(figure)

@@ -143,6 +143,7 @@ def _build_programme(request, programme, wanted=LIVE):
         )
         for presented in present_all(pooled_groups, page.presentation)
     ]
+    groups_by_design = [row.name for row in groups if row.weighted_by_design]
 
     chart_list = []
     funnel = None
@@ -206,6 +207,7 @@ def _build_programme(request, programme, wanted=LIVE):
             group_chart=group_chart,
             region_chart=region_chart,
             regions_by_design=regions_by_design,
+            groups_by_design=groups_by_design,
             pooled=pooled_row,
             weighted=weighted_row,
             funnel=funnel,
