@@ -191,3 +191,25 @@ def test_a_commissioner_reads_their_forces_published_judgement_from_their_summar
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert "essex-2014,E23000028" in text and ",110,120," in text and ",110,150," not in text
     both_widths(page, screenshot, "judgement-commissioner")
+
+
+def test_the_practice_round_judges_its_drawn_force_by_its_weighted_figure(
+    demo, signed_in, page, screenshot
+):
+    # Hertfordshire's practice-round sample was drawn from its extract by a plan.
+    signed_in("lead")
+    page.locator(".service-nav__link", has_text="National figures").click()
+    page.get_by_role("link", name="Practice round (open for review)").click()
+    main = page.locator("main")
+    expect(main).to_contain_text("Hertfordshire was drawn from its extract by a plan")
+    note = page.locator("#groups-design-note")
+    expect(note).to_contain_text("a drawn force at its weighted rate")
+    expect(note).to_contain_text("Criminal damage and arson")
+    both_widths(page, screenshot, "practice-round-drawn-force")
+    page.locator("#table-offence-groups").get_by_role(
+        "link", name="Criminal damage and arson"
+    ).click()
+    expect(page.locator("#group-design-note")).to_contain_text(
+        "Weighted by the sample design where a force was drawn"
+    )
+    both_widths(page, screenshot, "practice-round-drawn-group")
