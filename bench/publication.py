@@ -11,7 +11,9 @@ figures over the API with a personal token. The floor is the sign-in page. It pr
 
 with R the page's throughput over the sign-in page's; published figures never change,
 so they are cached for good. In-process it then times one force report's PDF against
-rendering the same version's HTML page (best of RUNS, caches bypassed):
+rendering the same version's HTML page (best of RUNS; both read the version's rows as a
+reader's request does, from the cache once read; the PDF is drawn afresh each time, its
+charts as images, where the page leaves its charts to the browser):
 
     publication_pdf_seconds: ratio S (target 5)
     publication_pdf_over_html: ratio X (target 100)
@@ -82,7 +84,8 @@ def pages(version):
 
 
 def time_pdf_against_html(version):
-    """(seconds per PDF, seconds per HTML page), each the best of RUNS, nothing cached."""
+    """(seconds per PDF, seconds per HTML page), each the best of RUNS; the PDF drawn
+    afresh, never its stored copy."""
     from django.template.loader import render_to_string
 
     from inspect_app.publication import reading, views
