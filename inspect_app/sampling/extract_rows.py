@@ -91,6 +91,28 @@ def _xlsx_rows(path) -> Iterator[tuple[int, list]]:
         workbook.close()
 
 
+def workbook_rows(path) -> int | None:
+    """The records below the header the first sheet's stated size holds, or None.
+
+    Excel and most writers state a sheet's size (its dimension) at its head; read-only
+    openpyxl reads only that, not the rows. A sheet that states none, or a file that is
+    not a workbook after all, gives None: the import says what is wrong with it.
+    """
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # the import itself names what is wrong with the file
+        return None
+    try:
+        rows = workbook.worksheets[0].max_row if workbook.worksheets else None
+    except Exception:
+        rows = None
+    finally:
+        workbook.close()
+    return max(0, rows - 1) if isinstance(rows, int) else None
+
+
 def open_rows(path) -> Iterator[tuple[int, list]]:
     return _xlsx_rows(path) if is_workbook(path) else _csv_rows(path)
 

@@ -73,10 +73,11 @@ def running_import(inspection) -> ExtractImport | None:
 
 
 def estimated_rows(path) -> int | None:
-    """The records a CSV holds, by its line count (a summary with line breaks counts more);
-    none for a workbook, whose rows cannot be counted without reading it."""
+    """The records a file holds: a CSV's by its line count (a summary with line breaks
+    counts more), a workbook's by the size its first sheet says it has (none where it
+    says nothing: its rows cannot be counted without reading it)."""
     if extract_rows.is_workbook(path):
-        return None
+        return extract_rows.workbook_rows(path)
     lines = 0
     last = b"\n"
     with open(path, "rb") as handle:

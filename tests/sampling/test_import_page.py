@@ -6,7 +6,7 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from inspect_app.core import progress as cached
-from inspect_app.sampling import tasks
+from inspect_app.sampling import extract_rows, tasks
 from inspect_app.sampling.models import (
     ExtractImport,
     ImportStatus,
@@ -34,6 +34,31 @@ def post_import(client, inspection, path, **extra):
             reverse("inspection-sample", args=[inspection.slug]),
             {"action": "import", "file": upload, **extra},
         )
+
+
+def test_a_workbook_upload_has_a_percent_bar_from_the_size_its_sheet_states(
+    admin_client, inspection_a, tmp_path
+):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.strip().split(","))
+    for number in range(30):
+        sheet.append([f"R{number:04d}", "incident", "2025-03-01 10:00", "", "", ""])
+    path = tmp_path / "extract.xlsx"
+    workbook.save(path)
+    assert tasks.estimated_rows(path) == 30
+    response = post_import(admin_client, inspection_a, path)
+    job = ExtractImport.objects.get()
+    assert job.rows_expected == 30
+    cached.write(tasks.progress_key(job.pk), {"rows_done": 12})
+    page = admin_client.get(response["Location"]).content.decode()
+    assert '<progress id="extract-progress-bar" max="100" value="40">' in page
+    # A file named .xlsx that is no workbook has no size to state: the import says why.
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    assert extract_rows.workbook_rows(broken) is None
 
 
 def test_the_upload_waits_for_the_worker_with_a_progress_bar_then_shows_the_count(
