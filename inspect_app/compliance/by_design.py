@@ -127,7 +127,7 @@ def worth_of(numerator, denominator, weighted_rate, effective_sample_size) -> tu
     """``worth`` from the parts: a design-weighted rate and its n*, or else the counts."""
     if weighted_rate is None or not effective_sample_size:
         return numerator, denominator
-    if not math.isfinite(effective_sample_size):
+    if not math.isfinite(effective_sample_size):  # no spread found again from an interval
         return numerator, denominator
     cases = float(effective_sample_size)
     return min(cases, max(0.0, float(weighted_rate) * cases)), cases
@@ -216,24 +216,25 @@ def force_part(volume, figure, estimate) -> design.ForcePart:
 @dataclass(frozen=True)
 class PooledPart:
     """One force's part in a figure pooled across forces: its raw counts, and where it
-    was drawn by a plan its design-based rate and variance."""
+    was drawn by a plan its design-based estimate."""
 
     numerator: int
     denominator: int
-    rate: float | None = None
-    variance: float | None = None
+    estimate: design.DesignEstimate | None = None
 
     @classmethod
     def of(cls, figure) -> PooledPart:
-        """A stored (or as-published) figure's part."""
-        if figure.design == figure.Design.STRATIFIED and figure.weighted_rate is not None:
-            return cls(
-                figure.numerator,
-                figure.denominator,
-                figure.weighted_rate,
-                (figure.standard_error or 0.0) ** 2,
-            )
-        return cls(figure.numerator, figure.denominator)
+        """A stored figure's part (its design-based rate and variance kept on it)."""
+        if figure.design != figure.Design.STRATIFIED or figure.weighted_rate is None:
+            return cls(figure.numerator, figure.denominator)
+        estimate = design.DesignEstimate(
+            rate=figure.weighted_rate,
+            variance=(figure.standard_error or 0.0) ** 2,
+            effective_sample_size=figure.effective_sample_size or float(figure.denominator),
+            numerator=figure.numerator,
+            denominator=figure.denominator,
+        )
+        return cls(figure.numerator, figure.denominator, estimate)
 
 
 def pool(figure, parts: list[PooledPart]) -> None:
@@ -243,21 +244,16 @@ def pool(figure, parts: list[PooledPart]) -> None:
     Pooling adds every force's cases, so each force counts for as many cases as it
     judged; a drawn force's raw counts would give its most heavily sampled strata that
     say. So the rate is Σ d_f p_f / Σ d_f, with a drawn force's design-based p_f and
-    any other's k_f / d_f, and the variance Σ (d_f / Σ d)² v_f. With no drawn force it
+    any other's k_f / d_f, and the variance Σ (d_f / Σ d)² v_f: the volume-weighted
+    combination with each force's judged cases for its volume. With no drawn force it
     is the plain pooled k / n, and the figure is left as it is.
     """
     parts = [part for part in parts if part.denominator]
-    if not any(part.rate is not None for part in parts):
+    if not any(part.estimate is not None for part in parts):
         return
     rate, standard_error = design.volume_weighted(
         [
-            design.ForcePart(
-                volume=part.denominator,
-                rate=part.rate if part.rate is not None else part.numerator / part.denominator,
-                variance=part.variance
-                if part.rate is not None
-                else part.numerator * (part.denominator - part.numerator) / part.denominator**3,
-            )
+            force_part(part.denominator, (part.numerator, part.denominator), part.estimate)
             for part in parts
         ]
     )

@@ -121,13 +121,8 @@ def programme_as_published(programme) -> AsPublished:
         }
         if row.scope == Scope.OFFENCE_GROUP:
             groups[row.offence_group, row.offence_group_name].update(counts)
-            estimate = design_estimate(row)
             group_parts[row.offence_group, row.offence_group_name, row.metric].append(
-                by_design.PooledPart(row.numerator, row.denominator)
-                if estimate is None
-                else by_design.PooledPart(
-                    row.numerator, row.denominator, estimate.rate, estimate.variance
-                )
+                by_design.PooledPart(row.numerator, row.denominator, design_estimate(row))
             )
             continue
         by_inspection[inspection.pk].update(counts)

@@ -73,11 +73,12 @@ def running_import(inspection) -> ExtractImport | None:
 
 
 def estimated_rows(path) -> int | None:
-    """The records a file holds: a CSV's by its line count (a summary with line breaks
-    counts more), a workbook's by the size its first sheet says it has (none where it
-    says nothing: its rows cannot be counted without reading it)."""
+    """The records a CSV holds, by its line count (a summary with line breaks counts more).
+
+    None for a workbook: counting means opening it, and a file from outside is opened
+    by the worker only, never in the upload's request (see ``size_workbook``)."""
     if extract_rows.is_workbook(path):
-        return extract_rows.workbook_rows(path)
+        return None
     lines = 0
     last = b"\n"
     with open(path, "rb") as handle:
@@ -167,6 +168,13 @@ def import_extract_file(job_id):
     return {"status": job.status, "records": job.records, "error_count": job.error_count}
 
 
+def size_workbook(job, path) -> None:
+    """Give a workbook's job the size its first sheet states, for the progress bar."""
+    if job.rows_expected is None and extract_rows.is_workbook(path):
+        job.rows_expected = extract_rows.workbook_rows(path)
+        ExtractImport.objects.filter(pk=job.pk).update(rows_expected=job.rows_expected)
+
+
 def run(job_id) -> ExtractImport:
     """Import the job's file, keeping the outcome on the job.
 
@@ -190,6 +198,7 @@ def run(job_id) -> ExtractImport:
     try:
         if not path or not os.path.exists(path):
             return _finish(job.pk, ImportStatus.FAILED, errors=[FILE_GONE], error_count=1)
+        size_workbook(job, path)
         outcome = extracts.import_extract(
             path,
             job.inspection,

@@ -36,7 +36,7 @@ def post_import(client, inspection, path, **extra):
         )
 
 
-def test_a_workbook_upload_has_a_percent_bar_from_the_size_its_sheet_states(
+def test_a_workbook_upload_has_a_percent_bar_from_the_size_its_sheet_states_to_the_worker(
     admin_client, inspection_a, tmp_path
 ):
     import openpyxl
@@ -48,13 +48,21 @@ def test_a_workbook_upload_has_a_percent_bar_from_the_size_its_sheet_states(
         sheet.append([f"R{number:04d}", "incident", "2025-03-01 10:00", "", "", ""])
     path = tmp_path / "extract.xlsx"
     workbook.save(path)
-    assert tasks.estimated_rows(path) == 30
+    assert extract_rows.workbook_rows(path) == 30
     response = post_import(admin_client, inspection_a, path)
     job = ExtractImport.objects.get()
+    # The upload's request never opens a workbook from outside; the worker sizes it.
+    assert job.rows_expected is None and tasks.estimated_rows(path) is None
+    tasks.size_workbook(job, extract_file_storage().path(job.stored_file))
+    job.refresh_from_db()
     assert job.rows_expected == 30
     cached.write(tasks.progress_key(job.pk), {"rows_done": 12})
     page = admin_client.get(response["Location"]).content.decode()
     assert '<progress id="extract-progress-bar" max="100" value="40">' in page
+    # The worker's run sizes it before it imports.
+    ExtractImport.objects.filter(pk=job.pk).update(rows_expected=None)
+    done = tasks.run(job.pk)
+    assert (done.status, done.records, done.rows_expected) == (ImportStatus.IMPORTED, 30, 30)
     # A file named .xlsx that is no workbook has no size to state: the import says why.
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
